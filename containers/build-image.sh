@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds one sandbox image offline from Debian packages: mmdebstrap a minimal bookworm with the
+# language's packages, bake in the static supervisor, podman import. Usage: build-image.sh LANG REF
+set -euo pipefail
+lang=$1 ref=$2
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+gcc -O2 -Wall -static -o "$work/supervisor" "$here/supervisor/supervisor.c"
+packages=$(grep -v '^#' "$here/$lang/packages" | xargs | tr ' ' ',')
+mmdebstrap --variant=essential --include="$packages" \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --customize-hook='mkdir -p "$1/opt/runner" "$1/opt/sv/chan" "$1/work"' \
+  --customize-hook='chmod 0700 "$1/opt/sv"' \
+  --customize-hook="copy-in $work/supervisor /opt/runner" \
+  --customize-hook='echo "sandbox:x:1000:1000::/work:/usr/sbin/nologin" >> "$1/etc/passwd"; echo "sandbox:x:1000:" >> "$1/etc/group"' \
+  bookworm "$work/rootfs.tar" http://deb.debian.org/debian
+podman import --change 'CMD ["/opt/runner/supervisor"]' --change 'WORKDIR /work' "$work/rootfs.tar" "$ref" >/dev/null

@@ -1,0 +1,547 @@
+/*
+ * Resident sandbox supervisor: PID 1 of every runner container.
+ *
+ * The worker on the host talks to it over a unix socket in /opt/sv/chan, a host directory mounted
+ * under /opt/sv (mode 0700, owned by container root), so the sandbox uid cannot reach the socket.
+ * Per test it forks, drops to the sandbox uid and execs; no Podman call is on that path.
+ *
+ * Protocol: a request is one header line "VERB key=value ...\n" followed by the blobs whose lengths
+ * the header names; every reply is a header line, then its blobs.
+ *   PING                                        -> PONG
+ *   PUT name_len= data_len= mode=  <name><data> -> OK | ERR msg      (writes /work/<name>)
+ *   RUN argv_len= stdin_len= cpu_ms= wall_ms= out_bytes= err_bytes= fsize_bytes= nproc= nofile=
+ *       report=0|1  <argv, NUL separated><stdin>
+ *     -> RESULT exit= signal= cpu_ms= wall_ms= mem_kb= tle= ole= oom= out_len= err_len= err_trunc=
+ *        report_len=  <stdout><stderr><report>
+ *   RESET                                       -> OK | ERR msg      (kill all, wipe writable dirs)
+ * The supervisor knows nothing of expected outputs: it only runs and measures.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SOCK_PATH "/opt/sv/chan/sv.sock"
+#define WORK_DIR "/work"
+#define SANDBOX_UID 1000
+#define SANDBOX_GID 1000
+#define MAX_HEADER 4096
+#define MAX_BLOB (512L * 1024 * 1024)
+#define MAX_ARGS 64
+#define REPORT_CAP 4096
+#define OOM_CONTROL "/sys/fs/cgroup/memory/memory.oom_control"
+
+static const char *WIPE_DIRS[] = {WORK_DIR, "/tmp", "/dev/shm", "/dev/mqueue", "/var/tmp", "/run/lock", NULL};
+static int sigchld_pipe[2];
+
+static void die(const char *msg) {
+    fprintf(stderr, "supervisor: %s: %s\n", msg, strerror(errno));
+    exit(1);
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------- socket I/O ---------- */
+
+static int read_full(int fd, void *buf, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = read(fd, (char *)buf + done, n - done);
+        if (r == 0) return -1;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, (const char *)buf + done, n - done);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+static int read_line(int fd, char *buf, size_t cap) {
+    size_t n = 0;
+    while (n + 1 < cap) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r == 0) return -1;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (c == '\n') {
+            buf[n] = 0;
+            return 0;
+        }
+        buf[n++] = c;
+    }
+    return -1; /* header too long: the peer is broken */
+}
+
+static int reply(int fd, const char *fmt, ...) {
+    char line[MAX_HEADER];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= (int)sizeof line - 1) n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    return write_full(fd, line, (size_t)n);
+}
+
+/* Value of key in a header line, or def when absent. */
+static long long header_num(const char *header, const char *key, long long def) {
+    size_t klen = strlen(key);
+    const char *p = header;
+    while ((p = strstr(p, key)) != NULL) {
+        if ((p == header || p[-1] == ' ') && p[klen] == '=') return strtoll(p + klen + 1, NULL, 10);
+        p += klen;
+    }
+    return def;
+}
+
+static char *read_blob(int fd, long long len) {
+    if (len < 0 || len > MAX_BLOB) return NULL;
+    char *buf = malloc((size_t)len + 1);
+    if (!buf) return NULL;
+    if (len > 0 && read_full(fd, buf, (size_t)len) < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = 0;
+    return buf;
+}
+
+/* ---------- cleanup ---------- */
+
+static void kill_all_and_reap(void) {
+    /* As PID 1 of the container's pid namespace, kill(-1) reaches every other process in it. */
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+    }
+}
+
+/* Removes everything below dirfd without following symlinks or crossing into other mounts. */
+static int wipe_at(int dirfd, dev_t dev) {
+    DIR *d = fdopendir(dirfd);
+    if (!d) {
+        close(dirfd);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        struct stat st;
+        if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rc = -1;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if (st.st_dev != dev) { rc = -1; continue; }
+            int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) { rc = -1; continue; }
+            if (wipe_at(sub, dev) < 0) rc = -1;
+            if (unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0) rc = -1;
+        } else if (unlinkat(dirfd, e->d_name, 0) < 0) {
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int wipe_dir(const char *path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return -1;
+    }
+    return wipe_at(fd, st.st_dev);
+}
+
+/* SysV IPC objects outlive their creator: remove the sandbox's, as the sandbox uid (their owner). */
+static void remove_ipc_objects(void) {
+    pid_t pid = fork();
+    if (pid < 0) return;
+    if (pid == 0) {
+        if (setgroups(0, NULL) < 0 || setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 ||
+            setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0)
+            _exit(1);
+        const char *tables[] = {"/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem"};
+        for (int t = 0; t < 3; t++) {
+            FILE *f = fopen(tables[t], "r");
+            if (!f) continue;
+            char line[512];
+            if (!fgets(line, sizeof line, f)) { fclose(f); continue; } /* column titles */
+            while (fgets(line, sizeof line, f)) {
+                long key, id;
+                if (sscanf(line, "%ld %ld", &key, &id) != 2) continue;
+                if (t == 0) shmctl((int)id, IPC_RMID, NULL);
+                else if (t == 1) msgctl((int)id, IPC_RMID, NULL);
+                else semctl((int)id, 0, IPC_RMID);
+            }
+            fclose(f);
+        }
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+}
+
+static int prepare_work_dir(void) {
+    if (chown(WORK_DIR, SANDBOX_UID, SANDBOX_GID) < 0) return -1;
+    return chmod(WORK_DIR, 0700);
+}
+
+static const char *reset_sandbox(void) {
+    kill_all_and_reap();
+    remove_ipc_objects();
+    for (int i = 0; WIPE_DIRS[i]; i++)
+        if (wipe_dir(WIPE_DIRS[i]) < 0) return WIPE_DIRS[i];
+    if (prepare_work_dir() < 0) return "prepare work dir";
+    if (kill(-1, 0) == 0 || errno != ESRCH) return "processes survived";
+    return NULL;
+}
+
+/* ---------- PUT ---------- */
+
+static const char *put_file(const char *name, const char *data, long long len, int mode) {
+    if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > 255)
+        return "bad file name";
+    int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) return "open work dir";
+    /* O_EXCL|O_NOFOLLOW: never write through anything a sandbox could have left behind. */
+    int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0755);
+    close(dir);
+    if (fd < 0) return "create file";
+    int rc = write_full(fd, data, (size_t)len);
+    fchmod(fd, mode & 0755);
+    close(fd);
+    return rc < 0 ? "write file" : NULL;
+}
+
+/* ---------- RUN ---------- */
+
+struct run_limits {
+    long long cpu_ms, wall_ms, out_bytes, err_bytes, fsize_bytes, nproc, nofile;
+    int report;
+};
+
+struct capture {
+    int fd;
+    char *buf;
+    size_t len, cap;
+    int overflow; /* bytes arrived past cap */
+};
+
+static void on_sigchld(int sig) {
+    (void)sig;
+    int saved = errno;
+    ssize_t ignored = write(sigchld_pipe[1], "c", 1);
+    (void)ignored;
+    errno = saved;
+}
+
+static long oom_kills(void) {
+    FILE *f = fopen(OOM_CONTROL, "r");
+    if (!f) return -1;
+    char key[64];
+    long val, result = -1;
+    while (fscanf(f, "%63s %ld", key, &val) == 2)
+        if (!strcmp(key, "oom_kill")) result = val;
+    fclose(f);
+    return result;
+}
+
+/* Reads what is available; returns 0 at EOF/error, 1 if the fd stays open. */
+static int drain(struct capture *c) {
+    char tmp[65536];
+    for (;;) {
+        ssize_t r = read(c->fd, tmp, sizeof tmp);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) return 1;
+        if (r <= 0) return 0;
+        size_t room = c->cap - c->len;
+        size_t take = (size_t)r < room ? (size_t)r : room;
+        memcpy(c->buf + c->len, tmp, take);
+        c->len += take;
+        if ((size_t)r > take) c->overflow = 1;
+    }
+}
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard) {
+    struct rlimit rl = {soft, hard};
+    setrlimit(resource, &rl);
+}
+
+static void exec_child(char **argv, int in_fd, int out_fd, int err_fd, int report_fd, const struct run_limits *lim) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+    setsid();
+    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(126);
+    if (report_fd >= 0 && dup2(report_fd, 3) < 0) _exit(126);
+    int first_closed = report_fd >= 0 ? 4 : 3;
+    if (syscall(SYS_close_range, first_closed, ~0U, 0) < 0)
+        for (int fd = first_closed; fd < 4096; fd++) close(fd);
+    if (chdir(WORK_DIR) < 0) _exit(126);
+
+    rlim_t cpu_s = (rlim_t)((lim->cpu_ms + 999) / 1000);
+    set_limit(RLIMIT_CPU, cpu_s, cpu_s + 1);
+    set_limit(RLIMIT_FSIZE, (rlim_t)lim->fsize_bytes, (rlim_t)lim->fsize_bytes);
+    set_limit(RLIMIT_NOFILE, (rlim_t)lim->nofile, (rlim_t)lim->nofile);
+    set_limit(RLIMIT_NPROC, (rlim_t)lim->nproc, (rlim_t)lim->nproc);
+    set_limit(RLIMIT_CORE, 0, 0);
+    set_limit(RLIMIT_MSGQUEUE, 0, 0);
+    /* The test, not the supervisor, is what the OOM killer should pick. */
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        ssize_t ignored = write(oom, "1000", 4);
+        (void)ignored;
+        close(oom);
+    }
+    if (setgroups(0, NULL) < 0 || setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 ||
+        setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) {
+        dprintf(2, "supervisor: cannot drop privileges\n");
+        _exit(126);
+    }
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp", "LANG=C.UTF-8",
+                    "PYTHONDONTWRITEBYTECODE=1", NULL};
+    execve(argv[0], argv, envp);
+    dprintf(2, "supervisor: exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+static int run_test(int sock, const char *argv_blob, long long argv_len, const char *in, long long in_len,
+                    const struct run_limits *lim) {
+    char *argv[MAX_ARGS + 1];
+    int argc = 0;
+    for (long long i = 0; i < argv_len && argc < MAX_ARGS; i += (long long)strlen(argv_blob + i) + 1)
+        argv[argc++] = (char *)argv_blob + i;
+    argv[argc] = NULL;
+    if (argc == 0) return reply(sock, "ERR empty argv");
+
+    /* stdin from memory: a memfd holds the input only while this test runs. */
+    int in_fd = (int)syscall(SYS_memfd_create, "stdin", MFD_CLOEXEC);
+    if (in_fd < 0 || write_full(in_fd, in, (size_t)in_len) < 0 || lseek(in_fd, 0, SEEK_SET) < 0)
+        return reply(sock, "ERR stdin: %s", strerror(errno));
+    int out_p[2], err_p[2], rep_p[2] = {-1, -1};
+    if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || (lim->report && pipe2(rep_p, O_CLOEXEC) < 0))
+        return reply(sock, "ERR pipe: %s", strerror(errno));
+
+    struct capture caps[3] = {
+        {out_p[0], malloc((size_t)lim->out_bytes + 1), 0, (size_t)lim->out_bytes, 0},
+        {err_p[0], malloc((size_t)lim->err_bytes + 1), 0, (size_t)lim->err_bytes, 0},
+        {rep_p[0], malloc(REPORT_CAP), 0, REPORT_CAP, 0},
+    };
+    long oom_before = oom_kills();
+    long long start = now_ms();
+    pid_t pid = fork();
+    if (pid == 0) exec_child(argv, in_fd, out_p[1], err_p[1], rep_p[1], lim);
+    close(in_fd);
+    close(out_p[1]);
+    close(err_p[1]);
+    if (rep_p[1] >= 0) close(rep_p[1]);
+    if (pid < 0) {
+        for (int i = 0; i < 3; i++) { if (caps[i].fd >= 0) close(caps[i].fd); free(caps[i].buf); }
+        return reply(sock, "ERR fork: %s", strerror(errno));
+    }
+    for (int i = 0; i < 3; i++)
+        if (caps[i].fd >= 0) fcntl(caps[i].fd, F_SETFL, O_NONBLOCK);
+
+    int status = 0, exited = 0, tle = 0, ole = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while (!exited) {
+        long long left = lim->wall_ms - (now_ms() - start);
+        if (left <= 0) {
+            tle = 1;
+            break;
+        }
+        struct pollfd pf[4];
+        int n = 0, idx[4];
+        for (int i = 0; i < 3; i++)
+            if (caps[i].fd >= 0) { pf[n].fd = caps[i].fd; pf[n].events = POLLIN; idx[n++] = i; }
+        pf[n].fd = sigchld_pipe[0];
+        pf[n].events = POLLIN;
+        idx[n++] = -1;
+        if (poll(pf, (nfds_t)n, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR) break;
+        for (int k = 0; k < n; k++) {
+            if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (idx[k] < 0) {
+                char drainbuf[64];
+                while (read(sigchld_pipe[0], drainbuf, sizeof drainbuf) > 0) {
+                }
+                continue;
+            }
+            struct capture *c = &caps[idx[k]];
+            if (!drain(c)) { close(c->fd); c->fd = -1; }
+        }
+        if (caps[0].overflow) {
+            ole = 1;
+            break;
+        }
+        if (wait4(pid, &status, WNOHANG, &ru) == pid) exited = 1;
+    }
+    if (!exited) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+        }
+    }
+    long long wall = now_ms() - start;
+    /* Whatever the test left behind dies now; then take what it wrote before dying. */
+    kill_all_and_reap();
+    for (int i = 0; i < 3; i++)
+        if (caps[i].fd >= 0) { drain(&caps[i]); close(caps[i].fd); }
+    if (caps[0].overflow) ole = 1;
+    long oom_after = oom_kills();
+    int oom = oom_before >= 0 && oom_after > oom_before;
+
+    long long cpu = ru.ru_utime.tv_sec * 1000LL + ru.ru_utime.tv_usec / 1000 + ru.ru_stime.tv_sec * 1000LL +
+                    ru.ru_stime.tv_usec / 1000;
+    if (cpu > lim->cpu_ms) tle = 1;
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (sig == SIGXCPU) tle = 1;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int rc = reply(sock,
+                   "RESULT exit=%d signal=%d cpu_ms=%lld wall_ms=%lld mem_kb=%ld tle=%d ole=%d oom=%d "
+                   "out_len=%zu err_len=%zu err_trunc=%d report_len=%zu",
+                   code, sig, cpu, wall, ru.ru_maxrss, tle, ole, oom, caps[0].len, caps[1].len, caps[1].overflow,
+                   caps[2].len);
+    if (rc == 0) rc = write_full(sock, caps[0].buf, caps[0].len);
+    if (rc == 0) rc = write_full(sock, caps[1].buf, caps[1].len);
+    if (rc == 0) rc = write_full(sock, caps[2].buf, caps[2].len);
+    for (int i = 0; i < 3; i++) free(caps[i].buf);
+    return rc;
+}
+
+/* ---------- connection loop ---------- */
+
+static int serve(int conn) {
+    char header[MAX_HEADER];
+    while (read_line(conn, header, sizeof header) == 0) {
+        char verb[16] = {0};
+        sscanf(header, "%15s", verb);
+        if (!strcmp(verb, "PING")) {
+            if (reply(conn, "PONG") < 0) return -1;
+        } else if (!strcmp(verb, "RESET")) {
+            const char *err = reset_sandbox();
+            if ((err ? reply(conn, "ERR reset %s", err) : reply(conn, "OK")) < 0) return -1;
+        } else if (!strcmp(verb, "PUT")) {
+            long long name_len = header_num(header, "name_len", -1), data_len = header_num(header, "data_len", -1);
+            if (name_len < 1 || name_len > 255) return -1;
+            char *name = read_blob(conn, name_len), *data = name ? read_blob(conn, data_len) : NULL;
+            if (!name || !data) { free(name); return -1; }
+            const char *err = put_file(name, data, data_len, (int)header_num(header, "mode", 0644));
+            free(name);
+            free(data);
+            if ((err ? reply(conn, "ERR %s: %s", err, strerror(errno)) : reply(conn, "OK")) < 0) return -1;
+        } else if (!strcmp(verb, "RUN")) {
+            struct run_limits lim = {
+                .cpu_ms = header_num(header, "cpu_ms", 1000),
+                .wall_ms = header_num(header, "wall_ms", 2000),
+                .out_bytes = header_num(header, "out_bytes", 1 << 20),
+                .err_bytes = header_num(header, "err_bytes", 64 << 10),
+                .fsize_bytes = header_num(header, "fsize_bytes", 16 << 20),
+                .nproc = header_num(header, "nproc", 64),
+                .nofile = header_num(header, "nofile", 64),
+                .report = (int)header_num(header, "report", 0),
+            };
+            if (lim.cpu_ms < 1 || lim.wall_ms < 1 || lim.out_bytes < 0 || lim.out_bytes > MAX_BLOB ||
+                lim.err_bytes < 0 || lim.err_bytes > MAX_BLOB || lim.nproc < 1 || lim.nofile < 4)
+                return -1;
+            long long argv_len = header_num(header, "argv_len", -1), in_len = header_num(header, "stdin_len", -1);
+            char *argv_blob = read_blob(conn, argv_len), *in = argv_blob ? read_blob(conn, in_len) : NULL;
+            if (!argv_blob || !in) { free(argv_blob); return -1; }
+            int rc = run_test(conn, argv_blob, argv_len, in, in_len, &lim);
+            free(argv_blob);
+            free(in);
+            if (rc < 0) return -1;
+        } else {
+            reply(conn, "ERR unknown verb");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void on_term(int sig) {
+    (void)sig;
+    _exit(0);
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_term);
+    signal(SIGINT, on_term);
+    if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    umask(077);
+    if (prepare_work_dir() < 0) die("prepare " WORK_DIR);
+
+    int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (srv < 0) die("socket");
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, SOCK_PATH, sizeof addr.sun_path - 1);
+    unlink(SOCK_PATH);
+    if (bind(srv, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+    if (chmod(SOCK_PATH, 0600) < 0) die("chmod");
+    if (listen(srv, 4) < 0) die("listen");
+    for (;;) {
+        int conn = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0) {
+            if (errno == EINTR) continue;
+            die("accept");
+        }
+        serve(conn);
+        close(conn);
+        /* A connection that ends without RESET must not leak into the next one. */
+        reset_sandbox();
+    }
+}

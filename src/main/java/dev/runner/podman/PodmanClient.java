@@ -1,0 +1,59 @@
+package dev.runner.podman;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+/** Thin client for the libpod REST API over Podman's unix socket: only container life cycle. */
+public final class PodmanClient {
+  private static final String API = "/v4.0.0/libpod";
+  private final WebClient client;
+  private final SocketAddress socket;
+
+  public PodmanClient(Vertx vertx, String socketPath) {
+    // Podman answers 400 without a Host header; any value will do.
+    this.client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("podman").setDefaultPort(80));
+    this.socket = SocketAddress.domainSocketAddress(socketPath);
+  }
+
+  /** Creates a container from a libpod SpecGenerator document; returns its id. */
+  public Future<String> create(JsonObject spec) {
+    return client.request(io.vertx.core.http.HttpMethod.POST, socket, API + "/containers/create")
+        .sendJsonObject(spec)
+        .compose(r -> expect(r, 201, "create").map(res -> res.bodyAsJsonObject().getString("Id")));
+  }
+
+  public Future<Void> start(String id) {
+    return client.request(io.vertx.core.http.HttpMethod.POST, socket, API + "/containers/" + id + "/start")
+        .send()
+        .compose(r -> expect(r, 204, "start").mapEmpty());
+  }
+
+  /** Force-removes a container; a missing one counts as removed. */
+  public Future<Void> remove(String id) {
+    return client.request(io.vertx.core.http.HttpMethod.DELETE, socket, API + "/containers/" + id + "?force=true&v=true")
+        .send()
+        .compose(r -> r.statusCode() == 404 ? Future.succeededFuture(r) : expect(r, 200, "remove"))
+        .mapEmpty();
+  }
+
+  public Future<Void> ping() {
+    return client.request(io.vertx.core.http.HttpMethod.GET, socket, API + "/_ping")
+        .send()
+        .compose(r -> expect(r, 200, "ping").mapEmpty());
+  }
+
+  private static Future<HttpResponse<Buffer>> expect(HttpResponse<Buffer> r, int status, String what) {
+    if (r.statusCode() == status) return Future.succeededFuture(r);
+    return Future.failedFuture(new PodmanException(what + " failed: HTTP " + r.statusCode() + " " + r.bodyAsString()));
+  }
+
+  public void close() {
+    client.close();
+  }
+}

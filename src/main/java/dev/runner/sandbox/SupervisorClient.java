@@ -1,0 +1,129 @@
+package dev.runner.sandbox;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.parsetools.RecordParser;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * One connection to a container's resident supervisor (see containers/supervisor/supervisor.c for
+ * the protocol). Requests are answered in order, so replies are matched to a FIFO of promises.
+ */
+public final class SupervisorClient {
+  private final NetSocket socket;
+  private final Queue<Promise<Reply>> pending = new ArrayDeque<>();
+  private final RecordParser parser;
+  private Map<String, Long> header;
+  private String verb;
+
+  private record Reply(String verb, String line, Map<String, Long> fields, Buffer body) {}
+
+  private SupervisorClient(NetSocket socket) {
+    this.socket = socket;
+    this.parser = RecordParser.newDelimited("\n", this::onRecord);
+    socket.handler(parser);
+    socket.closeHandler(v -> failAll(new IllegalStateException("supervisor connection closed")));
+    socket.exceptionHandler(this::failAll);
+  }
+
+  public static Future<SupervisorClient> connect(Vertx vertx, NetClient client, String socketPath) {
+    return client.connect(SocketAddress.domainSocketAddress(socketPath)).map(SupervisorClient::new);
+  }
+
+  public Future<Void> ping() {
+    return send(Buffer.buffer("PING\n")).compose(r -> expectVerb(r, "PONG"));
+  }
+
+  public Future<Void> put(String name, byte[] data, int mode) {
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    Buffer req = Buffer.buffer("PUT name_len=" + n.length + " data_len=" + data.length + " mode=" + mode + "\n")
+        .appendBytes(n).appendBytes(data);
+    return send(req).compose(r -> expectVerb(r, "OK"));
+  }
+
+  public Future<Void> reset() {
+    return send(Buffer.buffer("RESET\n")).compose(r -> expectVerb(r, "OK"));
+  }
+
+  public Future<RunResult> run(List<String> argv, byte[] stdin, RunLimits limits, boolean report) {
+    Buffer args = Buffer.buffer();
+    argv.forEach(a -> args.appendString(a).appendByte((byte) 0));
+    Buffer req = Buffer.buffer("RUN argv_len=" + args.length() + " stdin_len=" + stdin.length + " " + limits.header()
+        + " report=" + (report ? 1 : 0) + "\n").appendBuffer(args).appendBytes(stdin);
+    return send(req).compose(r -> {
+      if (!r.verb.equals("RESULT")) return Future.failedFuture(new IllegalStateException("supervisor: " + r.line));
+      Map<String, Long> f = r.fields;
+      int out = f.get("out_len").intValue(), err = f.get("err_len").intValue();
+      Buffer b = r.body;
+      return Future.succeededFuture(new RunResult(f.get("exit").intValue(), f.get("signal").intValue(),
+          f.get("cpu_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1,
+          b.getBuffer(0, out), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, b.length())));
+    });
+  }
+
+  public Future<Void> close() {
+    return socket.close();
+  }
+
+  private Future<Reply> send(Buffer request) {
+    Promise<Reply> p = Promise.promise();
+    pending.add(p);
+    socket.write(request);
+    return p.future();
+  }
+
+  private void onRecord(Buffer record) {
+    if (header == null) {
+      String line = record.toString(StandardCharsets.UTF_8);
+      Map<String, Long> fields = new HashMap<>();
+      String[] parts = line.split(" ");
+      for (int i = 1; i < parts.length; i++) {
+        int eq = parts[i].indexOf('=');
+        if (eq > 0) {
+          try {
+            fields.put(parts[i].substring(0, eq), Long.parseLong(parts[i].substring(eq + 1)));
+          } catch (NumberFormatException ignored) {
+            // free text of an ERR reply
+          }
+        }
+      }
+      long body = fields.getOrDefault("out_len", 0L) + fields.getOrDefault("err_len", 0L) + fields.getOrDefault("report_len", 0L);
+      if (parts[0].equals("RESULT") && body > 0) {
+        header = fields;
+        verb = line;
+        parser.fixedSizeMode((int) body);
+      } else {
+        complete(new Reply(parts[0], line, fields, Buffer.buffer()));
+      }
+    } else {
+      Reply r = new Reply("RESULT", verb, header, record);
+      header = null;
+      parser.delimitedMode("\n");
+      complete(r);
+    }
+  }
+
+  private void complete(Reply r) {
+    Promise<Reply> p = pending.poll();
+    if (p != null) p.complete(r);
+  }
+
+  private void failAll(Throwable t) {
+    Promise<Reply> p;
+    while ((p = pending.poll()) != null) p.tryFail(t);
+  }
+
+  private static Future<Void> expectVerb(Reply r, String verb) {
+    return r.verb.equals(verb) ? Future.succeededFuture() : Future.failedFuture(new IllegalStateException("supervisor: " + r.line));
+  }
+}

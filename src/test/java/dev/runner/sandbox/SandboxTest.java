@@ -1,0 +1,155 @@
+package dev.runner.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.runner.podman.PodmanClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Runs hostile programs in a real Podman sandbox through its resident supervisor. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+class SandboxTest {
+  private static final RunLimits LIMITS = new RunLimits(2000, 3000, 1 << 20, 64 << 10, 16 << 20, 64, 64);
+  private static Vertx vertx;
+  private static PodmanClient podman;
+  private static Sandbox sandbox;
+
+  static String image(String language) {
+    String images = System.getenv("RUNNER_IMAGES");
+    if (images == null) throw new IllegalStateException("RUNNER_IMAGES is not set: run the tests with ./runner test");
+    for (String pair : images.split(",")) if (pair.startsWith(language + "=")) return pair.substring(language.length() + 1);
+    throw new IllegalStateException("no image for " + language);
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    podman = new PodmanClient(vertx, System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"));
+    NetClient net = vertx.createNetClient();
+    Path state = Path.of(System.getenv().getOrDefault("RUNNER_STATE", "/var/lib/runner"));
+    sandbox = Sandbox.launch(vertx, podman, net, image("python"), state, 128L << 20, "test-" + ProcessHandle.current().pid())
+        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (sandbox != null) sandbox.destroy().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static Future<RunResult> python(String code, String stdin) {
+    return sandbox.supervisor().run(List.of("/usr/bin/python3", "-c", code), stdin.getBytes(StandardCharsets.UTF_8), LIMITS, false);
+  }
+
+  private static void check(VertxTestContext ctx, Future<RunResult> run, java.util.function.Consumer<RunResult> asserts) {
+    run.onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      asserts.accept(r);
+      ctx.completeNow();
+    })));
+  }
+
+  private static String out(RunResult r) { return r.stdout().toString(StandardCharsets.UTF_8); }
+
+  @Test
+  void runsAsUnprivilegedUserWithStdinFromMemory(VertxTestContext ctx) {
+    check(ctx, python("import os\nprint(os.getuid(), input()[::-1])\n"
+        + "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])", "olleh\n"), r -> {
+      assertEquals(0, r.exitCode());
+      assertEquals("1000 hello\n0000000000000000\n", out(r));
+    });
+  }
+
+  @Test
+  void networkIsUnreachable(VertxTestContext ctx) {
+    check(ctx, python("import socket\ntry:\n socket.create_connection(('1.1.1.1',80),timeout=2);print('connected')\n"
+        + "except OSError as e: print('blocked')", ""), r -> assertEquals("blocked\n", out(r)));
+  }
+
+  @Test
+  void writesOutsideWorkAndTmpFail(VertxTestContext ctx) {
+    String code = "import os\nfor p in ['/etc/x','/usr/x','/opt/x','/x','/var/x','/work/ok','/tmp/ok']:\n"
+        + " try:\n  open(p,'w').write('1');print(p,'written')\n except OSError: print(p,'denied')";
+    check(ctx, python(code, ""), r -> assertEquals("/etc/x denied\n/usr/x denied\n/opt/x denied\n/x denied\n/var/x denied\n"
+        + "/work/ok written\n/tmp/ok written\n", out(r)));
+  }
+
+  @Test
+  void supervisorChannelIsOutOfReach(VertxTestContext ctx) {
+    check(ctx, python("import os\ntry:\n os.listdir('/opt/sv');print('visible')\nexcept OSError: print('hidden')\n"
+        + "try:\n os.kill(1, 9);print('killed')\nexcept OSError: print('protected')", ""), r ->
+        assertEquals("hidden\nprotected\n", out(r)));
+  }
+
+  @Test
+  void busyLoopHitsTimeLimit(VertxTestContext ctx) {
+    check(ctx, python("while True: pass", ""), r -> {
+      assertTrue(r.timeLimit());
+      assertNotEquals(0, r.signal());
+    });
+  }
+
+  @Test
+  void sleepHitsWallLimit(VertxTestContext ctx) {
+    check(ctx, python("import time; time.sleep(30)", ""), r -> {
+      assertTrue(r.timeLimit());
+      assertTrue(r.wallMs() >= LIMITS.wallMs());
+    });
+  }
+
+  @Test
+  void memoryHogIsKilledAtTheContainerLimit(VertxTestContext ctx) {
+    check(ctx, python("x = bytearray(400 * 1024 * 1024)", ""), r -> {
+      assertTrue(r.memoryLimit());
+      assertEquals(9, r.signal());
+    });
+  }
+
+  @Test
+  void outputFloodIsCutAtTheLimit(VertxTestContext ctx) {
+    check(ctx, python("while True: print('x' * 4096)", ""), r -> {
+      assertTrue(r.outputLimit());
+      assertEquals(LIMITS.stdoutBytes(), r.stdout().length());
+    });
+  }
+
+  @Test
+  void forkBombIsContainedAndTheSandboxStaysUsable(VertxTestContext ctx) {
+    Function<RunResult, Future<RunResult>> next = r -> python("print('alive')", "");
+    check(ctx, python("import os\nwhile True:\n try: os.fork()\n except OSError: pass", "").compose(next),
+        r -> assertEquals("alive\n", out(r)));
+  }
+
+  @Test
+  void resetLeavesNothingForTheNextJob(VertxTestContext ctx) {
+    String plant = "import os, subprocess\nopen('/work/left','w').write('1');open('/tmp/left','w').write('1')\n"
+        + "open('/dev/shm/left','w').write('1')\nsubprocess.Popen(['sleep','100'], start_new_session=True)\nprint('planted')";
+    String look = "import os\nprint(sorted(os.listdir('/work')), sorted(os.listdir('/tmp')), sorted(os.listdir('/dev/shm')))\n"
+        + "print(len([p for p in os.listdir('/proc') if p.isdigit()]))";
+    check(ctx, python(plant, "").compose(r -> {
+      assertEquals("planted\n", out(r));
+      return sandbox.supervisor().reset();
+    }).compose(v -> python(look, "")), r -> {
+      String[] lines = out(r).split("\n");
+      assertEquals("[] [] []", lines[0]);
+      assertEquals("2", lines[1]); // the supervisor and this test's python
+      assertFalse(r.timeLimit());
+    });
+  }
+}
