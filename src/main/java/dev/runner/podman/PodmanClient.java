@@ -14,8 +14,10 @@ public final class PodmanClient {
   private static final String API = "/v4.0.0/libpod";
   private final WebClient client;
   private final SocketAddress socket;
+  private final Vertx vertx;
 
   public PodmanClient(Vertx vertx, String socketPath) {
+    this.vertx = vertx;
     // Podman answers 400 without a Host header; any value will do.
     this.client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("podman").setDefaultPort(80));
     this.socket = SocketAddress.domainSocketAddress(socketPath);
@@ -34,8 +36,17 @@ public final class PodmanClient {
         .compose(r -> expect(r, 204, "start").mapEmpty());
   }
 
-  /** Force-removes a container; a missing one counts as removed. */
+  /**
+   * Force-removes a container; a missing one counts as removed. Right after a stop the removal can
+   * fail with "device or resource busy" on the shm mount, so it is retried a few times.
+   */
   public Future<Void> remove(String id) {
+    return removeOnce(id).recover(err -> vertx.timer(200).compose(t -> removeOnce(id)))
+        .recover(err -> vertx.timer(500).compose(t -> removeOnce(id)))
+        .recover(err -> vertx.timer(1000).compose(t -> removeOnce(id)));
+  }
+
+  private Future<Void> removeOnce(String id) {
     return client.request(io.vertx.core.http.HttpMethod.DELETE, socket, API + "/containers/" + id + "?force=true&v=true")
         .send()
         .compose(r -> r.statusCode() == 404 ? Future.succeededFuture(r) : expect(r, 200, "remove"))
