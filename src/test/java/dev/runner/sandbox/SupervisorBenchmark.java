@@ -1,0 +1,66 @@
+package dev.runner.sandbox;
+
+import dev.runner.podman.PodmanClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Not a test: `./runner bench`. Per-run cost of a trivial python3 program through the resident
+ * supervisor (host → unix socket → fork/exec in the sandbox → result) against the same program run
+ * bare on the host with Debian's /usr/bin/python3, interleaved in one run so machine noise hits both.
+ */
+class SupervisorBenchmark {
+  private static final int RUNS = 100;
+  private static final RunLimits LIMITS = new RunLimits(5000, 5000, 1 << 20, 64 << 10, 16 << 20, 64, 64);
+
+  @Test
+  void perRunOverhead() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    PodmanClient podman = new PodmanClient(vertx, System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"));
+    Sandbox sandbox = await(Sandbox.launch(vertx, podman, vertx.createNetClient(), SandboxTest.image("python"),
+        Path.of(System.getenv().getOrDefault("RUNNER_STATE", "/var/lib/runner")), 256L << 20, "bench-" + ProcessHandle.current().pid()));
+    try {
+      List<String> argv = List.of("/usr/bin/python3", "-c", "pass");
+      for (int i = 0; i < 5; i++) { // warm both paths
+        await(sandbox.supervisor().run(argv, new byte[0], LIMITS, false));
+        new ProcessBuilder(argv).start().waitFor();
+      }
+      double[] sandboxed = new double[RUNS], bare = new double[RUNS];
+      for (int i = 0; i < RUNS; i++) {
+        long t0 = System.nanoTime();
+        await(sandbox.supervisor().run(argv, new byte[0], LIMITS, false));
+        long t1 = System.nanoTime();
+        new ProcessBuilder(argv).start().waitFor();
+        long t2 = System.nanoTime();
+        sandboxed[i] = (t1 - t0) / 1e6;
+        bare[i] = (t2 - t1) / 1e6;
+      }
+      System.out.printf("%n%-34s %8s %8s %8s%n", "python3 -c pass, " + RUNS + " runs (ms)", "mean", "p50", "p99");
+      row("sandboxed (supervisor round trip)", sandboxed);
+      row("bare on the host (ProcessBuilder)", bare);
+      System.out.printf("overhead per run: %.2f ms (mean)%n%n", mean(sandboxed) - mean(bare));
+    } finally {
+      await(sandbox.destroy());
+      vertx.close();
+    }
+  }
+
+  private static void row(String name, double[] ms) {
+    double[] s = ms.clone();
+    Arrays.sort(s);
+    System.out.printf("%-34s %8.2f %8.2f %8.2f%n", name, mean(ms), s[s.length / 2], s[(int) (s.length * 0.99) - 1]);
+  }
+
+  private static double mean(double[] ms) {
+    return Arrays.stream(ms).average().orElse(0);
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
