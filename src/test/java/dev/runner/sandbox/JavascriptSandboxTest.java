@@ -8,7 +8,6 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,12 +21,11 @@ class JavascriptSandboxTest {
   @Test
   @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
   void runsAFileWithNode(Vertx vertx, VertxTestContext ctx) {
-    PodmanClient podman = new PodmanClient(vertx, System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"));
-    Path state = Path.of(System.getenv().getOrDefault("RUNNER_STATE", "/var/lib/runner"));
+    PodmanClient podman = TestEnvironment.podman(vertx);
     String code = "const lines = require('fs').readFileSync(0, 'utf8').trim().split(' ');\n"
         + "console.log(lines.map(Number).reduce((a, b) => a + b, 0), process.getuid());\n";
-    Sandbox.launch(vertx, podman, vertx.createNetClient(), SandboxTest.image("javascript"), state, 256L << 20,
-            "test-" + ProcessHandle.current().pid())
+    Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.image("javascript"), TestEnvironment.stateDir(),
+            256L << 20, TestEnvironment.label("test"))
         .onComplete(ctx.succeeding(sandbox -> sandbox.supervisor().put("main.js", code.getBytes(StandardCharsets.UTF_8), 0644)
             .compose(v -> sandbox.supervisor().run(List.of("/usr/bin/node", "main.js"), "1 2 39".getBytes(StandardCharsets.UTF_8), LIMITS, false))
             .eventually(sandbox::destroy)

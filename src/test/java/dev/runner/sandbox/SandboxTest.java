@@ -13,7 +13,6 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -31,20 +30,13 @@ class SandboxTest {
   private static PodmanClient podman;
   private static Sandbox sandbox;
 
-  static String image(String language) {
-    String images = System.getenv("RUNNER_IMAGES");
-    if (images == null) throw new IllegalStateException("RUNNER_IMAGES is not set: run the tests with ./runner test");
-    for (String pair : images.split(",")) if (pair.startsWith(language + "=")) return pair.substring(language.length() + 1);
-    throw new IllegalStateException("no image for " + language);
-  }
-
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    podman = new PodmanClient(vertx, System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"));
+    podman = TestEnvironment.podman(vertx);
     NetClient net = vertx.createNetClient();
-    Path state = Path.of(System.getenv().getOrDefault("RUNNER_STATE", "/var/lib/runner"));
-    sandbox = Sandbox.launch(vertx, podman, net, image("python"), state, 128L << 20, "test-" + ProcessHandle.current().pid())
+    sandbox = Sandbox.launch(vertx, podman, net, TestEnvironment.image("python"), TestEnvironment.stateDir(), 128L << 20,
+            TestEnvironment.label("test"))
         .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 

@@ -3,7 +3,6 @@ package dev.runner.sandbox;
 import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +20,9 @@ class SupervisorBenchmark {
   @Test
   void perRunOverhead() throws Exception {
     Vertx vertx = Vertx.vertx();
-    PodmanClient podman = new PodmanClient(vertx, System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"));
-    Sandbox sandbox = await(Sandbox.launch(vertx, podman, vertx.createNetClient(), SandboxTest.image("python"),
-        Path.of(System.getenv().getOrDefault("RUNNER_STATE", "/var/lib/runner")), 256L << 20, "bench-" + ProcessHandle.current().pid()));
+    PodmanClient podman = TestEnvironment.podman(vertx);
+    Sandbox sandbox = await(Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.image("python"),
+        TestEnvironment.stateDir(), 256L << 20, TestEnvironment.label("bench")));
     try {
       List<String> argv = List.of("/usr/bin/python3", "-c", "pass");
       for (int i = 0; i < 5; i++) { // warm both paths
