@@ -14,6 +14,8 @@ mmdebstrap --variant=essential --include="$packages" \
   --customize-hook='mkdir -p "$1/opt/runner" "$1/opt/sv/chan" "$1/work"' \
   --customize-hook='chmod 0700 "$1/opt/sv"' \
   --customize-hook="copy-in $work/supervisor /opt/runner" \
+  --customize-hook="copy-in $(echo "$here/$lang/harness/"*) /opt/runner" \
+  --customize-hook='chmod -R a+rX,go-w "$1/opt/runner"' \
   --customize-hook='echo "sandbox:x:1000:1000::/work:/usr/sbin/nologin" >> "$1/etc/passwd"; echo "sandbox:x:1000:" >> "$1/etc/group"' \
   bookworm "$work/rootfs.tar" http://deb.debian.org/debian
 podman import --change 'CMD ["/opt/runner/supervisor"]' --change 'WORKDIR /work' "$work/rootfs.tar" "$ref" >/dev/null

@@ -293,9 +293,11 @@ static long oom_kills(void) {
 }
 
 /* Reads what is available; returns 0 at EOF/error, 1 if the fd stays open. */
+/* Reads what is there, but at most 1 MiB per call, so a writer faster than us cannot keep the
+ * poll loop (and its wall timer) from running. Returns 0 at end of stream. */
 static int drain(struct capture *c) {
     char tmp[65536];
-    for (;;) {
+    for (int rounds = 0; rounds < 16; rounds++) {
         ssize_t r = read(c->fd, tmp, sizeof tmp);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 && errno == EAGAIN) return 1;
@@ -306,6 +308,7 @@ static int drain(struct capture *c) {
         c->len += take;
         if ((size_t)r > take) c->overflow = 1;
     }
+    return 1;
 }
 
 static void set_limit(int resource, rlim_t soft, rlim_t hard) {
@@ -370,6 +373,10 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, const c
     if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || (lim->report && pipe2(rep_p, O_CLOEXEC) < 0))
         return reply(sock, "ERR pipe: %s", strerror(errno));
 
+    /* Room for a whole output limit: a runtime that queues writes when the pipe is full (node)
+     * would otherwise buffer a flood in its own memory instead of reaching the output limit. */
+    fcntl(out_p[1], F_SETPIPE_SZ, 1 << 20);
+    fcntl(err_p[1], F_SETPIPE_SZ, 1 << 20);
     struct capture caps[3] = {
         {out_p[0], malloc((size_t)lim->out_bytes + 1), 0, (size_t)lim->out_bytes, 0},
         {err_p[0], malloc((size_t)lim->err_bytes + 1), 0, (size_t)lim->err_bytes, 0},
@@ -434,7 +441,11 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, const c
     /* Whatever the test left behind dies now; then take what it wrote before dying. */
     kill_all_and_reap();
     for (int i = 0; i < 3; i++)
-        if (caps[i].fd >= 0) { drain(&caps[i]); close(caps[i].fd); }
+        if (caps[i].fd >= 0) {
+            for (int k = 0; k < 8 && drain(&caps[i]); k++) {
+            }
+            close(caps[i].fd);
+        }
     if (caps[0].overflow) ole = 1;
     long oom_after = oom_kills();
     int oom = oom_before >= 0 && oom_after > oom_before;

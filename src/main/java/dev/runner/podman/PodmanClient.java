@@ -3,11 +3,14 @@ package dev.runner.podman;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.util.List;
 
 /** Thin client for the libpod REST API over Podman's unix socket: only container life cycle. */
 public final class PodmanClient {
@@ -25,13 +28,13 @@ public final class PodmanClient {
 
   /** Creates a container from a libpod SpecGenerator document; returns its id. */
   public Future<String> create(JsonObject spec) {
-    return client.request(io.vertx.core.http.HttpMethod.POST, socket, API + "/containers/create")
+    return client.request(HttpMethod.POST, socket, API + "/containers/create")
         .sendJsonObject(spec)
         .compose(r -> expect(r, 201, "create").map(res -> res.bodyAsJsonObject().getString("Id")));
   }
 
   public Future<Void> start(String id) {
-    return client.request(io.vertx.core.http.HttpMethod.POST, socket, API + "/containers/" + id + "/start")
+    return client.request(HttpMethod.POST, socket, API + "/containers/" + id + "/start")
         .send()
         .compose(r -> expect(r, 204, "start").mapEmpty());
   }
@@ -47,14 +50,33 @@ public final class PodmanClient {
   }
 
   private Future<Void> removeOnce(String id) {
-    return client.request(io.vertx.core.http.HttpMethod.DELETE, socket, API + "/containers/" + id + "?force=true&v=true")
+    return client.request(HttpMethod.DELETE, socket, API + "/containers/" + id + "?force=true&v=true")
         .send()
         .compose(r -> r.statusCode() == 404 ? Future.succeededFuture(r) : expect(r, 200, "remove"))
         .mapEmpty();
   }
 
+  /** Changes a running container's memory limit (swap follows it, so no swapping either). */
+  public Future<Void> updateMemory(String id, long bytes) {
+    JsonObject body = new JsonObject().put("memory", new JsonObject().put("limit", bytes).put("swap", bytes));
+    return client.request(HttpMethod.POST, socket, API + "/containers/" + id + "/update")
+        .sendJsonObject(body)
+        .compose(r -> r.statusCode() / 100 == 2 ? Future.succeededFuture() : expect(r, 201, "update").mapEmpty());
+  }
+
+  /** Names of the containers, running or not, that carry this label with this value. */
+  public Future<List<String>> listByLabel(String key, String value) {
+    String filters = new JsonObject().put("label", new JsonArray().add(key + "=" + value)).encode();
+    return client.request(HttpMethod.GET, socket, API + "/containers/json")
+        .addQueryParam("all", "true").addQueryParam("filters", filters)
+        .send()
+        .compose(r -> expect(r, 200, "list"))
+        .map(r -> r.bodyAsJsonArray().stream()
+            .map(c -> ((JsonObject) c).getJsonArray("Names").getString(0)).toList());
+  }
+
   public Future<Void> ping() {
-    return client.request(io.vertx.core.http.HttpMethod.GET, socket, API + "/_ping")
+    return client.request(HttpMethod.GET, socket, API + "/_ping")
         .send()
         .compose(r -> expect(r, 200, "ping").mapEmpty());
   }

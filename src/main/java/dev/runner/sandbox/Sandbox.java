@@ -49,6 +49,23 @@ public final class Sandbox {
     });
   }
 
+  /**
+   * Removes what an earlier process with this label left: its containers and their channel dirs.
+   * One node per label and machine, so nothing found here is in use.
+   */
+  public static Future<Void> removeLeftovers(Vertx vertx, PodmanClient podman, Path stateDir, String label) {
+    String prefix = "runner-" + label + "-";
+    String dir = stateDir.resolve("sandboxes").toString();
+    return podman.listByLabel(SandboxSpec.LABEL, label)
+        .compose(names -> Future.join(names.stream().map(podman::remove).toList()))
+        .compose(v -> vertx.fileSystem().mkdirs(dir))
+        .compose(v -> vertx.fileSystem().readDir(dir))
+        .compose(paths -> Future.join(paths.stream()
+            .filter(p -> Path.of(p).getFileName().toString().startsWith(prefix))
+            .map(p -> vertx.fileSystem().deleteRecursive(p)).toList()))
+        .mapEmpty();
+  }
+
   /** Removes the container and its channel dir (it holds only the supervisor's socket). */
   public Future<Void> destroy() {
     return supervisor.close().otherwiseEmpty()

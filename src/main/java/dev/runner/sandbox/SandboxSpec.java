@@ -9,6 +9,9 @@ public final class SandboxSpec {
   private static final JsonArray CAPS = new JsonArray()
       .add("CAP_SETUID").add("CAP_SETGID").add("CAP_KILL").add("CAP_CHOWN").add("CAP_DAC_OVERRIDE").add("CAP_FOWNER");
 
+  /** The label every sandbox container carries; its value names the node (or test) that owns it. */
+  public static final String LABEL = "dev.runner.sandbox";
+
   private SandboxSpec() {}
 
   public static JsonObject of(String name, String image, String channelDir, long memoryBytes, String label) {
@@ -16,7 +19,7 @@ public final class SandboxSpec {
         .put("name", name)
         .put("image", image)
         .put("command", new JsonArray().add("/opt/runner/supervisor"))
-        .put("labels", new JsonObject().put("dev.runner.sandbox", label))
+        .put("labels", new JsonObject().put(LABEL, label))
         .put("netns", new JsonObject().put("nsmode", "none"))
         // Podman ignores userns=auto from the API unless idmappings ask for it too.
         .put("userns", new JsonObject().put("nsmode", "auto"))

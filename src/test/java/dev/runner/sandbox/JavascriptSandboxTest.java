@@ -1,5 +1,6 @@
 package dev.runner.sandbox;
 
+import dev.runner.TestEnvironment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.runner.podman.PodmanClient;

@@ -1,5 +1,6 @@
 package dev.runner.sandbox;
 
+import dev.runner.TestEnvironment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,5 +1,6 @@
 package dev.runner.sandbox;
 
+import dev.runner.TestEnvironment;
 import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

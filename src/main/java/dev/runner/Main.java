@@ -1,0 +1,48 @@
+package dev.runner;
+
+import dev.runner.cluster.Cluster;
+import dev.runner.config.RunnerConfig;
+import dev.runner.http.HttpVerticle;
+import dev.runner.jobs.WorkerVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.logging.Logger;
+
+/** Starts one node: the clustered Vert.x, a worker verticle (the sandboxes) and the HTTP verticle. */
+public final class Main {
+  private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    RunnerConfig config;
+    try {
+      config = RunnerConfig.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("runner: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    start(config).onSuccess(node -> {
+      LOG.info("runner node listening on " + config.httpHost() + ":" + config.httpPort() + " with " + config.images().keySet());
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          node.close().await();
+        } catch (Exception ignored) {
+          // exiting anyway
+        }
+      }));
+    }).onFailure(err -> {
+      System.err.println("runner: the node did not start: " + err.getMessage());
+      System.exit(1);
+    });
+  }
+
+  /** Starts a node; closing the returned Vertx stops it and removes its sandboxes. */
+  public static Future<Vertx> start(RunnerConfig config) {
+    return Cluster.start(config).compose(vertx -> vertx.deployVerticle(new WorkerVerticle(config))
+        .compose(id -> vertx.deployVerticle(new HttpVerticle(config)))
+        .map(id -> vertx)
+        .recover(err -> vertx.close().transform(x -> Future.failedFuture(err))));
+  }
+}

@@ -1,0 +1,41 @@
+package dev.runner.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import dev.runner.config.RunnerConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.Arrays;
+
+/**
+ * Starts the clustered Vert.x of a node: an embedded Hazelcast member that finds its peers by TCP/IP
+ * on the configured members (loopback by default, so one node is a one-member cluster), never by
+ * multicast, under its own cluster name so separate installations never merge.
+ */
+public final class Cluster {
+  private Cluster() {}
+
+  public static Future<Vertx> start(RunnerConfig config) {
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(config.clusterName());
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.logging.type", "jdk");
+    NetworkConfig network = hz.getNetworkConfig();
+    network.setPort(config.clusterPort()).setPortAutoIncrement(true);
+    network.setPublicAddress(null);
+    network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(config.clusterHost()));
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.clusterMembers().split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList());
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(0));
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.runner.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything a node is told, read once at start from the environment `./runner` exports (see the
+ * README's configuration table). Tests build it directly.
+ */
+public record RunnerConfig(
+    String httpHost, int httpPort,
+    String podmanSocket, Path stateDir, Map<String, String> images,
+    PoolSettings pool,
+    String clusterName, String clusterHost, int clusterPort, String clusterMembers,
+    String sandboxLabel) {
+
+  /** Warm containers per language, when one is retired, and how long a job may wait for one. */
+  public record PoolSettings(int size, int maxJobs, Duration maxAge, Duration acquireTimeout) {}
+
+  public static RunnerConfig fromEnvironment(Map<String, String> env) {
+    Map<String, String> images = new LinkedHashMap<>();
+    String pairs = env.getOrDefault("RUNNER_IMAGES", "");
+    for (String pair : pairs.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) images.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+    if (images.isEmpty()) throw new IllegalArgumentException("RUNNER_IMAGES is empty: start the node with ./runner serve");
+    return new RunnerConfig(
+        env.getOrDefault("RUNNER_HOST", "0.0.0.0"), intOf(env, "RUNNER_PORT", 6161),
+        env.getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"),
+        Path.of(env.getOrDefault("RUNNER_STATE", "/var/lib/runner")), Map.copyOf(images),
+        new PoolSettings(intOf(env, "RUNNER_POOL_SIZE", 2), intOf(env, "RUNNER_SANDBOX_MAX_JOBS", 500),
+            Duration.ofSeconds(intOf(env, "RUNNER_SANDBOX_MAX_AGE_S", 1800)),
+            Duration.ofSeconds(intOf(env, "RUNNER_ACQUIRE_TIMEOUT_S", 30))),
+        env.getOrDefault("RUNNER_CLUSTER_NAME", "runner"),
+        env.getOrDefault("RUNNER_CLUSTER_HOST", "127.0.0.1"), intOf(env, "RUNNER_CLUSTER_PORT", 5701),
+        env.getOrDefault("RUNNER_CLUSTER_MEMBERS", "127.0.0.1"),
+        env.getOrDefault("RUNNER_SANDBOX_LABEL", "runner"));
+  }
+
+  private static int intOf(Map<String, String> env, String key, int fallback) {
+    String v = env.get(key);
+    if (v == null || v.isBlank()) return fallback;
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package dev.runner.http;
+
+import dev.runner.jobs.JobRequest;
+import dev.runner.jobs.TestCase;
+import dev.runner.lang.Language;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a `POST /run` body into a {@link JobRequest}, or throws {@link BadRequest} naming the first
+ * problem. The bounds are part of the API (see the README).
+ */
+final class RunRequestParser {
+  static final int MAX_CODE_BYTES = 1 << 20;
+  static final int MAX_TESTS = 1000;
+  static final double MIN_TIMEOUT_S = 1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
+  static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024, DEFAULT_MEMORY_MB = 256;
+
+  private final Map<String, String> images;
+
+  RunRequestParser(Map<String, String> images) {
+    this.images = images;
+  }
+
+  JobRequest parse(Buffer body) {
+    JsonObject req = object(decode(body));
+    String language = string(req, "language", true);
+    if (!images.containsKey(language) || !Language.ALL.containsKey(language)) {
+      throw new BadRequest("unknown language '" + language + "'; supported: "
+          + String.join(", ", images.keySet().stream().filter(Language.ALL::containsKey).sorted().toList()));
+    }
+    Language lang = Language.ALL.get(language);
+    String code = string(req, "code", true);
+    if (code.getBytes(StandardCharsets.UTF_8).length > MAX_CODE_BYTES) {
+      throw new BadRequest(413, "code is larger than " + (MAX_CODE_BYTES >> 20) + " MB");
+    }
+    if (code.indexOf('\0') >= 0) throw new BadRequest("code contains a NUL character");
+    String entrypoint = string(req, "entrypoint", false);
+    if (entrypoint != null && !lang.identifier().matcher(entrypoint).matches()) {
+      throw new BadRequest("entrypoint '" + entrypoint + "' is not a " + language + " identifier");
+    }
+    long timeoutMs = Math.round(number(req, "timeout_seconds", DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S) * 1000);
+    int memoryMb = (int) number(req, "memory_limit_mb", DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB);
+    if (req.getValue("memory_limit_mb") != null && memoryMb != ((Number) req.getValue("memory_limit_mb")).doubleValue()) {
+      throw new BadRequest("memory_limit_mb must be a whole number of megabytes");
+    }
+    return new JobRequest(language, code, entrypoint, tests(req), timeoutMs, memoryMb);
+  }
+
+  private static Object decode(Buffer body) {
+    if (body == null || body.length() == 0) throw new BadRequest("the request body is empty; send a JSON object");
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.getBytes()));
+    } catch (CharacterCodingException e) {
+      throw new BadRequest("the request body is not valid UTF-8");
+    }
+    try {
+      return Json.decodeValue(body);
+    } catch (DecodeException e) {
+      String why = e.getMessage() == null ? "" : e.getMessage().split("\n")[0];
+      throw new BadRequest("the request body is not valid JSON: " + why);
+    }
+  }
+
+  private static JsonObject object(Object v) {
+    if (v instanceof JsonObject o) return o;
+    throw new BadRequest("the request body must be a JSON object, got " + kind(v));
+  }
+
+  /** The seed's `tests: {visible, hidden}`, or its other spelling `visible_tests` / `hidden_tests`. */
+  private static List<TestCase> tests(JsonObject req) {
+    JsonArray visible, hidden;
+    if (req.containsKey("tests")) {
+      if (!(req.getValue("tests") instanceof JsonObject t)) {
+        throw new BadRequest("tests must be an object with 'visible' and 'hidden' arrays, got " + kind(req.getValue("tests")));
+      }
+      visible = array(t, "visible", "tests.visible");
+      hidden = array(t, "hidden", "tests.hidden");
+    } else {
+      visible = array(req, "visible_tests", "visible_tests");
+      hidden = array(req, "hidden_tests", "hidden_tests");
+    }
+    int count = visible.size() + hidden.size();
+    if (count == 0) throw new BadRequest("tests: at least one visible or hidden test is required");
+    if (count > MAX_TESTS) throw new BadRequest(413, "too many tests: " + count + " (at most " + MAX_TESTS + ")");
+    List<TestCase> tests = new ArrayList<>(count);
+    Set<String> ids = new HashSet<>();
+    addTests(visible, false, "tests.visible", tests, ids);
+    addTests(hidden, true, "tests.hidden", tests, ids);
+    return tests;
+  }
+
+  private static void addTests(JsonArray list, boolean hidden, String where, List<TestCase> into, Set<String> ids) {
+    for (int i = 0; i < list.size(); i++) {
+      String at = where + "[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject t)) throw new BadRequest(at + " must be an object, got " + kind(list.getValue(i)));
+      Object rawId = t.getValue("id");
+      String id;
+      if (rawId == null) id = (hidden ? "hidden_" : "test_") + (i + 1);
+      else if (rawId instanceof String s && !s.isEmpty() && s.length() <= 256) id = s;
+      else if (rawId instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) id = String.valueOf(n.longValue());
+      else throw new BadRequest(at + ".id must be a non-empty string of at most 256 characters or an integer");
+      if (!ids.add(id)) throw new BadRequest(at + ".id '" + id + "' is used by another test");
+      into.add(new TestCase(id, hidden, text(t, "input", at, false), text(t, "expected_output", at, true),
+          optionalString(t, "description", at)));
+    }
+  }
+
+  /** A test's input or expected output: a string, or any other JSON value taken as its JSON text. */
+  private static String text(JsonObject t, String field, String at, boolean required) {
+    Object v = t.getValue(field);
+    if (v == null) {
+      if (required || t.containsKey(field)) throw new BadRequest(at + "." + field + " is required (a string)");
+      return "";
+    }
+    if (v instanceof String s) return s;
+    return Json.encode(v);
+  }
+
+  private static String optionalString(JsonObject o, String field, String at) {
+    Object v = o.getValue(field);
+    if (v == null || v instanceof String) return (String) v;
+    throw new BadRequest(at + "." + field + " must be a string, got " + kind(v));
+  }
+
+  private static JsonArray array(JsonObject o, String field, String name) {
+    Object v = o.getValue(field);
+    if (v == null) return new JsonArray();
+    if (v instanceof JsonArray a) return a;
+    throw new BadRequest(name + " must be an array of tests, got " + kind(v));
+  }
+
+  private static String string(JsonObject o, String field, boolean required) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      if (required) throw new BadRequest(field + " is required");
+      return null;
+    }
+    if (!(v instanceof String s)) throw new BadRequest(field + " must be a string, got " + kind(v));
+    if (required && s.isBlank()) throw new BadRequest(field + " must not be empty");
+    return s;
+  }
+
+  private static double number(JsonObject o, String field, double fallback, double min, double max) {
+    Object v = o.getValue(field);
+    if (v == null) return fallback;
+    if (!(v instanceof Number n)) throw new BadRequest(field + " must be a number, got " + kind(v));
+    double d = n.doubleValue();
+    if (!(d >= min && d <= max)) throw new BadRequest(field + " must be between " + fmt(min) + " and " + fmt(max) + ", got " + n);
+    return d;
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+  }
+
+  private static String kind(Object v) {
+    if (v == null) return "null";
+    if (v instanceof JsonObject) return "an object";
+    if (v instanceof JsonArray) return "an array";
+    if (v instanceof String) return "a string";
+    if (v instanceof Boolean) return "a boolean";
+    if (v instanceof Number) return "a number";
+    return v.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,28 @@
+package dev.runner.jobs;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** A validated job as it travels on the event bus from the HTTP verticle to a worker. */
+public record JobRequest(String language, String code, String entrypoint, List<TestCase> tests,
+                         long timeoutMs, int memoryMb) {
+
+  /** The event bus address of the workers that run this language's jobs. */
+  public static String address(String language) {
+    return "runner.jobs." + language;
+  }
+
+  public JsonObject toJson() {
+    JsonArray t = new JsonArray();
+    tests.forEach(c -> t.add(c.toJson()));
+    return new JsonObject().put("language", language).put("code", code).put("entrypoint", entrypoint)
+        .put("tests", t).put("timeout_ms", timeoutMs).put("memory_mb", memoryMb);
+  }
+
+  public static JobRequest fromJson(JsonObject j) {
+    List<TestCase> tests = j.getJsonArray("tests").stream().map(o -> TestCase.fromJson((JsonObject) o)).toList();
+    return new JobRequest(j.getString("language"), j.getString("code"), j.getString("entrypoint"), tests,
+        j.getLong("timeout_ms"), j.getInteger("memory_mb"));
+  }
+}

@@ -1,0 +1,25 @@
+package dev.runner.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What one test came to. Output is already cut to what a response may carry; the flags say so.
+ * {@code exitCode} is null when the program did not exit by itself (killed by a signal or a limit).
+ */
+public record TestOutcome(String id, Verdict verdict, Integer exitCode, int signal, long wallMs, long cpuMs, long memoryKb,
+                          String stdout, boolean stdoutTruncated, String stderr, boolean stderrTruncated, String error) {
+
+  public JsonObject toJson() {
+    return new JsonObject().put("id", id).put("verdict", verdict.name()).put("exit_code", exitCode).put("signal", signal)
+        .put("wall_ms", wallMs).put("cpu_ms", cpuMs).put("memory_kb", memoryKb)
+        .put("stdout", stdout).put("stdout_truncated", stdoutTruncated)
+        .put("stderr", stderr).put("stderr_truncated", stderrTruncated).put("error", error);
+  }
+
+  public static TestOutcome fromJson(JsonObject j) {
+    return new TestOutcome(j.getString("id"), Verdict.valueOf(j.getString("verdict")), j.getInteger("exit_code"),
+        j.getInteger("signal"), j.getLong("wall_ms"), j.getLong("cpu_ms"), j.getLong("memory_kb"),
+        j.getString("stdout"), j.getBoolean("stdout_truncated"), j.getString("stderr"), j.getBoolean("stderr_truncated"),
+        j.getString("error"));
+  }
+}

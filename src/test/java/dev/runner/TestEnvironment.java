@@ -1,0 +1,64 @@
+package dev.runner;
+
+import dev.runner.config.RunnerConfig;
+import dev.runner.podman.PodmanClient;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What `./runner test` hands the tests: Podman's socket, the state dir and the images it built. */
+public final class TestEnvironment {
+  private static final AtomicInteger NODES = new AtomicInteger();
+
+  private TestEnvironment() {}
+
+  public static PodmanClient podman(Vertx vertx) {
+    return new PodmanClient(vertx, System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"));
+  }
+
+  public static Path stateDir() {
+    return Path.of(System.getenv().getOrDefault("RUNNER_STATE", "/var/lib/runner"));
+  }
+
+  public static String image(String language) {
+    String images = System.getenv("RUNNER_IMAGES");
+    if (images == null) throw new IllegalStateException("RUNNER_IMAGES is not set: run the tests with ./runner test");
+    for (String pair : images.split(",")) if (pair.startsWith(language + "=")) return pair.substring(language.length() + 1);
+    throw new IllegalStateException("no image for " + language + " in RUNNER_IMAGES");
+  }
+
+  /**
+   * A node's configuration with a cluster name, sandbox label and HTTP port of its own, so test runs
+   * never join each other's cluster or touch each other's containers.
+   */
+  public static RunnerConfig node(int poolSize) {
+    int n = NODES.incrementAndGet();
+    Map<String, String> env = new HashMap<>(System.getenv());
+    if (!env.containsKey("RUNNER_IMAGES")) throw new IllegalStateException("RUNNER_IMAGES is not set: run the tests with ./runner test");
+    env.put("RUNNER_HOST", "127.0.0.1");
+    env.put("RUNNER_PORT", String.valueOf(freePort()));
+    env.put("RUNNER_POOL_SIZE", String.valueOf(poolSize));
+    env.put("RUNNER_CLUSTER_NAME", label("runner-test") + "-" + n);
+    env.put("RUNNER_CLUSTER_PORT", "5801");
+    env.put("RUNNER_SANDBOX_LABEL", label("node") + "-" + n);
+    return RunnerConfig.fromEnvironment(env);
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A label of this JVM's own, so concurrent runs never touch each other's containers. */
+  public static String label(String prefix) {
+    return prefix + "-" + ProcessHandle.current().pid();
+  }
+}
