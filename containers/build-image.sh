@@ -7,6 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -Wall -static -o "$work/supervisor" "$here/supervisor/supervisor.c"
+# containers/LANG/customize, if any, runs inside the new root (precompiling, caches).
+hooks=()
+[ -f "$here/$lang/customize" ] && hooks+=(--customize-hook="chroot \"\$1\" /bin/sh -e < '$here/$lang/customize'")
 packages=$(grep -v '^#' "$here/$lang/packages" | xargs | tr ' ' ',')
 mmdebstrap --variant=essential --include="$packages" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -16,6 +19,7 @@ mmdebstrap --variant=essential --include="$packages" \
   --customize-hook="copy-in $work/supervisor /opt/runner" \
   --customize-hook="copy-in $(echo "$here/$lang/harness/"*) /opt/runner" \
   --customize-hook='chmod -R a+rX,go-w "$1/opt/runner"' \
+  "${hooks[@]}" \
   --customize-hook='echo "sandbox:x:1000:1000::/work:/usr/sbin/nologin" >> "$1/etc/passwd"; echo "sandbox:x:1000:" >> "$1/etc/group"' \
   bookworm "$work/rootfs.tar" http://deb.debian.org/debian
 podman import --change 'CMD ["/opt/runner/supervisor"]' --change 'WORKDIR /work' "$work/rootfs.tar" "$ref" >/dev/null

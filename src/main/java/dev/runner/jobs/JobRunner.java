@@ -10,16 +10,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one job on one sandbox: stores the code, probes it once (syntax and function detection),
- * then runs the tests one after another and judges each against its expected output, here in the
- * service. The caller resets or retires the sandbox afterwards.
+ * Runs one job on one sandbox: stores the code, runs the tests one after another and judges each
+ * against its expected output, here in the service (expected outputs never enter a sandbox, and a
+ * test's input is there only while it runs). The caller resets or retires the sandbox afterwards.
  */
 public final class JobRunner {
   /** A program printing more than this on stdout gets OLE. */
   public static final int OUTPUT_LIMIT = 1 << 20;
   /** What a response carries of each stream; the rest is cut and marked truncated. */
   public static final int RETURNED_OUTPUT = 64 << 10;
-  private static final RunLimits PROBE_LIMITS = new RunLimits(10_000, 10_000, 4096, RETURNED_OUTPUT, 0, 16, 64);
   private static final int FILE_SIZE_LIMIT = 64 << 20;
   private static final int PROCESS_LIMIT = 64;
   private static final int OPEN_FILES_LIMIT = 256;
@@ -29,36 +28,36 @@ public final class JobRunner {
   public static Future<List<TestOutcome>> run(SupervisorClient sv, Language lang, JobRequest job) {
     RunLimits limits = new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_LIMIT, RETURNED_OUTPUT, FILE_SIZE_LIMIT,
         PROCESS_LIMIT, OPEN_FILES_LIMIT);
+    List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
     return sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
-        .compose(v -> sv.run(lang.probe(job.entrypoint()), new byte[0], PROBE_LIMITS, true))
-        .compose(probe -> {
-          String mode = probe.report().toString(StandardCharsets.UTF_8).trim();
-          if (!probe.timeLimit() && !probe.memoryLimit() && probe.signal() == 0) {
-            if (probe.exitCode() == 0 && mode.equals("program")) return runTests(sv, lang, job, lang.program(), limits);
-            if (probe.exitCode() == 0 && mode.equals("exports")) return runTests(sv, lang, job, lang.call("exports"), limits);
-            if (probe.exitCode() == 0 && mode.startsWith("function ")) {
-              String name = mode.substring("function ".length());
-              if (lang.identifier().matcher(name).matches()) return runTests(sv, lang, job, lang.call(name), limits);
-            }
-            if (probe.exitCode() == 2) return Future.succeededFuture(allTests(job, probe, Verdict.CE, "compilation failed"));
-          }
-          // The probe never runs the submission, so only its own size can make it hit a limit.
-          if (probe.timeLimit()) return Future.succeededFuture(allTests(job, probe, Verdict.TLE, "time limit exceeded while parsing the code"));
-          if (probe.memoryLimit()) return Future.succeededFuture(allTests(job, probe, Verdict.MLE, "memory limit exceeded while parsing the code"));
-          return Future.failedFuture(new IllegalStateException("probe failed: exit " + probe.exitCode() + " signal "
-              + probe.signal() + " " + probe.stderr().toString(StandardCharsets.UTF_8)));
-        });
+        .compose(v -> runFrom(0, null, sv, lang, job, limits, outcomes))
+        .map(v -> outcomes);
   }
 
-  private static Future<List<TestOutcome>> runTests(SupervisorClient sv, Language lang, JobRequest job, List<String> argv,
-                                                    RunLimits limits) {
-    List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
-    Future<Void> chain = Future.succeededFuture();
-    for (TestCase test : job.tests()) {
-      chain = chain.compose(v -> sv.run(argv, test.input().getBytes(StandardCharsets.UTF_8), limits, false)
-          .map(r -> outcomes.add(judge(test, r, lang, job))).mapEmpty());
-    }
-    return chain.map(v -> outcomes);
+  /**
+   * Runs the tests from {@code index} on. Until the harness has reported how the code runs (the
+   * first test, normally), tests run in detect mode; a compile error ends the job with CE for all.
+   */
+  private static Future<Void> runFrom(int index, String mode, SupervisorClient sv, Language lang, JobRequest job,
+                                      RunLimits limits, List<TestOutcome> outcomes) {
+    if (index == job.tests().size()) return Future.succeededFuture();
+    TestCase test = job.tests().get(index);
+    boolean detect = mode == null;
+    List<String> argv = lang.run(detect ? Language.detect(job.entrypoint()) : mode);
+    return sv.run(argv, test.input().getBytes(StandardCharsets.UTF_8), limits, detect).compose(r -> {
+      String reported = r.report().toString(StandardCharsets.UTF_8).trim();
+      if (detect && reported.equals("CE")) {
+        String err = r.stderr().toString(StandardCharsets.UTF_8);
+        for (TestCase t : job.tests().subList(index, job.tests().size())) {
+          outcomes.add(new TestOutcome(t.id(), Verdict.CE, null, 0, 0, 0, 0, "", false, err, r.stderrTruncated(),
+              "compilation failed"));
+        }
+        return Future.succeededFuture();
+      }
+      outcomes.add(judge(test, r, lang, job));
+      String next = detect ? (lang.runs(reported) ? reported : null) : mode;
+      return runFrom(index + 1, next, sv, lang, job, limits, outcomes);
+    });
   }
 
   static TestOutcome judge(TestCase test, RunResult r, Language lang, JobRequest job) {
@@ -91,12 +90,6 @@ public final class JobRunner {
     }
     return new TestOutcome(test.id(), verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
         cut(out), out.length() > RETURNED_OUTPUT, err, r.stderrTruncated(), error);
-  }
-
-  private static List<TestOutcome> allTests(JobRequest job, RunResult probe, Verdict verdict, String error) {
-    String err = probe.stderr().toString(StandardCharsets.UTF_8);
-    return job.tests().stream().map(t -> new TestOutcome(t.id(), verdict, probe.exitCode(), probe.signal(), 0, 0, 0, "", false,
-        err, probe.stderrTruncated(), error)).toList();
   }
 
   private static String cut(String s) {

@@ -5,9 +5,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * How one language's submission is stored and run inside its image. A job is first probed once
- * (syntax check and function detection, without running the submission), then each test runs either
- * the program itself or the call harness that invokes one function (see containers/LANG/harness).
+ * How one language's submission is stored and run inside its image, through the harness baked
+ * into it (containers/LANG/harness/run.*).
  */
 public record Language(String name, String file, List<String> interpreter, String harnessExtension,
                        Pattern identifier, String outOfMemoryMarker) {
@@ -18,23 +17,25 @@ public record Language(String name, String file, List<String> interpreter, Strin
       "javascript", new Language("javascript", "main.js", List.of("/usr/bin/node"), "js",
           Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}"), "JavaScript heap out of memory"));
 
-  private static final String WORK = "/work/";
-  private static final String HARNESS = "/opt/runner/";
+  private static final String HARNESS = "/opt/runner/run.";
 
-  public List<String> probe(String entrypoint) {
-    return command(HARNESS + "probe." + harnessExtension, WORK + file, entrypoint == null ? "" : entrypoint);
+  /**
+   * The command of one test: the harness runs the submission as a program or calls one function.
+   * A job's first test runs in mode "detect" (or "detect ENTRYPOINT"), which also reports on fd 3
+   * the mode ("program", "function NAME", "exports") or "CE"; the later tests run in that mode.
+   */
+  public List<String> run(String mode) {
+    return java.util.stream.Stream.concat(interpreter.stream(), java.util.stream.Stream.of(HARNESS + harnessExtension, "/work/" + file, mode))
+        .toList();
   }
 
-  public List<String> program() {
-    return command(WORK + file);
+  public static String detect(String entrypoint) {
+    return entrypoint == null ? "detect" : "detect " + entrypoint;
   }
 
-  /** {@code target} is a function name, or "exports" for a JavaScript module.exports. */
-  public List<String> call(String target) {
-    return command(HARNESS + "call." + harnessExtension, WORK + file, target);
-  }
-
-  private List<String> command(String... args) {
-    return java.util.stream.Stream.concat(interpreter.stream(), java.util.Arrays.stream(args)).toList();
+  /** Whether a mode reported by the detection is one this language's harness runs. */
+  public boolean runs(String mode) {
+    if (mode.equals("program") || mode.equals("exports")) return true;
+    return mode.startsWith("function ") && identifier.matcher(mode.substring("function ".length())).matches();
   }
 }

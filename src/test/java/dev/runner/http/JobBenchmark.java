@@ -1,0 +1,133 @@
+package dev.runner.http;
+
+import dev.runner.Main;
+import dev.runner.TestEnvironment;
+import dev.runner.config.RunnerConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Not a test: `./runner bench`. Whole jobs through the HTTP API of a real node (default pool of 2
+ * sandboxes per language), side by side with the same program run bare on the host, in one run:
+ * (a) per-test cost of a 100-test job, (b) one-test job latency, (c) jobs/s at concurrency 8.
+ */
+class JobBenchmark {
+  private static final String PYTHON = "n = int(input())\nprint(n * 2)\n";
+  private static final String JAVASCRIPT = "const n = Number(require('fs').readFileSync(0, 'utf8'));\nconsole.log(n * 2);\n";
+
+  @Test
+  void jobs() throws Exception {
+    RunnerConfig config = TestEnvironment.node(2);
+    Vertx node = Main.start(config).await();
+    WebClient client = WebClient.create(node, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
+    Path dir = Files.createTempDirectory("bench");
+    try {
+      Path py = Files.writeString(dir.resolve("main.py"), PYTHON);
+      Path js = Files.writeString(dir.resolve("main.js"), JAVASCRIPT);
+      for (int i = 0; i < 10; i++) { // warm the pool, the JIT and the page cache
+        post(client, job("python", PYTHON, 1));
+        post(client, job("javascript", JAVASCRIPT, 1));
+        bare(List.of("/usr/bin/python3", py.toString()));
+      }
+      System.out.printf("%n%-52s %9s %9s %9s%n", "measure (ms unless stated)", "mean", "p50", "p99");
+
+      // (a) a 100-test job against 100 bare runs, interleaved 5 times
+      double[] perTest = new double[5], barePer = new double[5];
+      for (int r = 0; r < 5; r++) {
+        long t0 = System.nanoTime();
+        JsonObject res = post(client, job("python", PYTHON, 100));
+        if (res.getJsonObject("summary").getInteger("passed") != 100) throw new IllegalStateException(res.encode());
+        long t1 = System.nanoTime();
+        for (int i = 0; i < 100; i++) bare(List.of("/usr/bin/python3", py.toString()));
+        long t2 = System.nanoTime();
+        perTest[r] = (t1 - t0) / 1e6 / 100;
+        barePer[r] = (t2 - t1) / 1e6 / 100;
+      }
+      row("(a) python, 100-test job: time per test", perTest);
+      row("(a) python run bare on the host, per run", barePer);
+
+      // (b) one-test jobs, sequential, warm pool, against one bare run each
+      for (String lang : List.of("python", "javascript")) {
+        String code = lang.equals("python") ? PYTHON : JAVASCRIPT;
+        List<String> argv = lang.equals("python") ? List.of("/usr/bin/python3", py.toString()) : List.of("/usr/bin/node", js.toString());
+        double[] job = new double[200], bare = new double[200];
+        for (int i = 0; i < 200; i++) {
+          long t0 = System.nanoTime();
+          post(client, job(lang, code, 1));
+          long t1 = System.nanoTime();
+          bare(argv);
+          long t2 = System.nanoTime();
+          job[i] = (t1 - t0) / 1e6;
+          bare[i] = (t2 - t1) / 1e6;
+        }
+        row("(b) " + lang + ", one-test job over HTTP, 200 jobs", job);
+        row("(b) " + lang + " run bare on the host", bare);
+      }
+
+      // (c) throughput: 8 clients, each sending one-test python jobs back to back
+      int total = 200;
+      long t0 = System.nanoTime();
+      List<Future<?>> clients = new ArrayList<>();
+      int[] left = {total};
+      for (int c = 0; c < 8; c++) clients.add(loop(client, left));
+      Future.all(clients).await();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("(c) python one-test jobs at concurrency 8: %.1f jobs/s (%d jobs in %.1f s)%n%n", total / seconds, total, seconds);
+    } finally {
+      node.close().await();
+      try (var files = Files.list(dir)) {
+        files.forEach(p -> p.toFile().delete());
+      }
+      Files.delete(dir);
+    }
+  }
+
+  private static Future<Void> loop(WebClient client, int[] left) {
+    if (left[0] <= 0) return Future.succeededFuture();
+    left[0]--;
+    return client.post("/run").sendBuffer(job("python", PYTHON, 1).toBuffer()).compose(r -> {
+      if (r.statusCode() != 200) return Future.failedFuture(r.bodyAsString());
+      return loop(client, left);
+    });
+  }
+
+  private static JsonObject job(String language, String code, int tests) {
+    JsonArray visible = new JsonArray();
+    for (int i = 0; i < tests; i++) visible.add(new JsonObject().put("id", "t" + i).put("input", String.valueOf(i)).put("expected_output", String.valueOf(2 * i)));
+    return new JsonObject().put("language", language).put("code", code).put("tests", new JsonObject().put("visible", visible));
+  }
+
+  private static JsonObject post(WebClient client, JsonObject job) {
+    HttpResponse<Buffer> r = client.post("/run").sendBuffer(job.toBuffer()).await();
+    if (r.statusCode() != 200) throw new IllegalStateException(r.bodyAsString());
+    return r.bodyAsJsonObject();
+  }
+
+  private static void bare(List<String> argv) throws Exception {
+    Process p = new ProcessBuilder(argv).start();
+    p.getOutputStream().write("21".getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    p.getInputStream().readAllBytes();
+    p.waitFor();
+  }
+
+  private static void row(String name, double[] ms) {
+    double[] s = ms.clone();
+    Arrays.sort(s);
+    double mean = Arrays.stream(ms).average().orElse(0);
+    System.out.printf("%-52s %9.2f %9.2f %9.2f%n", name, mean, s[s.length / 2], s[Math.max(0, (int) Math.ceil(s.length * 0.99) - 1)]);
+  }
+}
