@@ -23,7 +23,9 @@ if (mode[0] === 'detect') {
     fs.writeSync(3, 'CE');
     process.exit(1);
   }
-  mode = mode[1] ? ['function', mode[1]] : require('./classify.js')(source);
+  // Without a function or an export it is a program; the parser is loaded only when it could be more.
+  const couldDefine = /function|=>|exports/.test(source);
+  mode = mode[1] ? ['function', mode[1]] : couldDefine ? require('./classify.js')(source) : ['program'];
   fs.writeSync(3, mode.join(' '));
   fs.closeSync(3);
 }

@@ -135,6 +135,16 @@ class RunApiTest {
     assertEquals("WA", single(language, code, "2 41\n", "42", new JsonObject()).getString("verdict"));
   }
 
+  @Test
+  void programsRunAsMainWithTheirOwnTraceback() {
+    String code = "import sys\n\ndef main():\n    print(sys.argv[0], __name__)\n    raise KeyError('k')\n\n"
+        + "if __name__ == '__main__':\n    main()\n";
+    JsonObject r = single("python", code, "", "", new JsonObject());
+    assertEquals("/work/main.py __main__", r.getString("actual_output").trim());
+    assertEquals("RTE", r.getString("verdict"));
+    assertTrue(r.getString("stderr").startsWith("Traceback (most recent call last):\n  File \"/work/main.py\""), r.getString("stderr"));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"python", "javascript"})
   void everyVerdict(String language) {
