@@ -37,6 +37,10 @@ public final class TestEnvironment {
    * never join each other's cluster or touch each other's containers.
    */
   public static RunnerConfig node(int poolSize) {
+    return node(poolSize, Map.of());
+  }
+
+  public static RunnerConfig node(int poolSize, Map<String, String> overrides) {
     int n = NODES.incrementAndGet();
     Map<String, String> env = new HashMap<>(System.getenv());
     if (!env.containsKey("RUNNER_IMAGES")) throw new IllegalStateException("RUNNER_IMAGES is not set: run the tests with ./runner test");
@@ -46,6 +50,7 @@ public final class TestEnvironment {
     env.put("RUNNER_CLUSTER_NAME", label("runner-test") + "-" + n);
     env.put("RUNNER_CLUSTER_PORT", "5801");
     env.put("RUNNER_SANDBOX_LABEL", label("node") + "-" + n);
+    env.putAll(overrides);
     return RunnerConfig.fromEnvironment(env);
   }
 

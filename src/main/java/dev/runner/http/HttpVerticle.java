@@ -24,8 +24,6 @@ import java.util.logging.Logger;
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
   static final long MAX_BODY_BYTES = 32L << 20;
-  /** Per test on top of its time limit: process start, the reset and the event bus, generously. */
-  private static final long PER_TEST_SLACK_MS = 2_000;
   private final RunnerConfig config;
   private final RunRequestParser parser;
   private HttpServer server;
@@ -66,7 +64,8 @@ public final class HttpVerticle extends VerticleBase {
       error(ctx, e.status, e.getMessage());
       return;
     }
-    long deadline = config.pool().acquireTimeout().toMillis() * 2 + job.tests().size() * (job.timeoutMs() + PER_TEST_SLACK_MS) + 10_000;
+    // Waiting for a sandbox, then the job (which the worker itself cuts at its deadline), twice if retried.
+    long deadline = 2 * (config.pool().acquireTimeout().toMillis() + job.deadlineMs()) + 5_000;
     vertx.eventBus().<JsonObject>request(JobRequest.address(job.language()), job.toJson(), new DeliveryOptions().setSendTimeout(deadline))
         .onSuccess(reply -> {
           List<TestOutcome> outcomes = reply.body().getJsonArray("tests").stream()

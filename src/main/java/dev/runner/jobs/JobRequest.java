@@ -13,6 +13,11 @@ public record JobRequest(String language, String code, String entrypoint, List<T
     return "runner.jobs." + language;
   }
 
+  /** The longest a job can take once it has a sandbox: every test at its time limit, plus start-up. */
+  public long deadlineMs() {
+    return tests.size() * (timeoutMs + 1_000L) + 5_000;
+  }
+
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tests.forEach(c -> t.add(c.toJson()));

@@ -19,6 +19,8 @@ public final class JobRunner {
   public static final int OUTPUT_LIMIT = 1 << 20;
   /** What a response carries of each stream; the rest is cut and marked truncated. */
   public static final int RETURNED_OUTPUT = 64 << 10;
+  /** What a response carries of all its tests' output together. */
+  public static final int RETURNED_PER_JOB = 4 << 20;
   private static final int FILE_SIZE_LIMIT = 64 << 20;
   private static final int PROCESS_LIMIT = 64;
   private static final int OPEN_FILES_LIMIT = 256;
@@ -30,7 +32,7 @@ public final class JobRunner {
         PROCESS_LIMIT, OPEN_FILES_LIMIT);
     List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
     return sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
-        .compose(v -> runFrom(0, null, sv, lang, job, limits, outcomes))
+        .compose(v -> runFrom(0, null, sv, lang, job, limits, new OutputBudget(RETURNED_PER_JOB), outcomes))
         .map(v -> outcomes);
   }
 
@@ -39,7 +41,7 @@ public final class JobRunner {
    * first test, normally), tests run in detect mode; a compile error ends the job with CE for all.
    */
   private static Future<Void> runFrom(int index, String mode, SupervisorClient sv, Language lang, JobRequest job,
-                                      RunLimits limits, List<TestOutcome> outcomes) {
+                                      RunLimits limits, OutputBudget budget, List<TestOutcome> outcomes) {
     if (index == job.tests().size()) return Future.succeededFuture();
     TestCase test = job.tests().get(index);
     boolean detect = mode == null;
@@ -54,13 +56,13 @@ public final class JobRunner {
         }
         return Future.succeededFuture();
       }
-      outcomes.add(judge(test, r, lang, job));
+      outcomes.add(judge(test, r, lang, job, budget));
       String next = detect ? (lang.runs(reported) ? reported : null) : mode;
-      return runFrom(index + 1, next, sv, lang, job, limits, outcomes);
+      return runFrom(index + 1, next, sv, lang, job, limits, budget, outcomes);
     });
   }
 
-  static TestOutcome judge(TestCase test, RunResult r, Language lang, JobRequest job) {
+  static TestOutcome judge(TestCase test, RunResult r, Language lang, JobRequest job, OutputBudget budget) {
     String out = r.stdout().toString(StandardCharsets.UTF_8);
     String err = r.stderr().toString(StandardCharsets.UTF_8);
     boolean exited = r.signal() == 0 && !r.timeLimit() && !r.outputLimit();
@@ -88,12 +90,31 @@ public final class JobRunner {
       verdict = Verdict.WA;
       error = "output differs from the expected output";
     }
+    if (test.hidden()) { // judged; nothing of what it printed leaves this method
+      return new TestOutcome(test.id(), verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
+          "", false, "", false, error);
+    }
+    int cap = budget.take(RETURNED_OUTPUT, out.length() + err.length());
+    String shownOut = out.length() > cap ? out.substring(0, cap) : out;
+    String shownErr = err.length() > cap - shownOut.length() ? err.substring(0, cap - shownOut.length()) : err;
     return new TestOutcome(test.id(), verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
-        cut(out), out.length() > RETURNED_OUTPUT, err, r.stderrTruncated(), error);
+        shownOut, shownOut.length() < out.length(), shownErr, r.stderrTruncated() || shownErr.length() < err.length(), error);
   }
 
-  private static String cut(String s) {
-    return s.length() > RETURNED_OUTPUT ? s.substring(0, RETURNED_OUTPUT) : s;
+  /** What a whole job may return of its tests' output, so a 1000-test job cannot make a huge response. */
+  static final class OutputBudget {
+    private int left;
+
+    OutputBudget(int total) {
+      left = total;
+    }
+
+    /** A test's cap: up to {@code perTest} characters, no more than is left; spends what the test uses. */
+    int take(int perTest, int wanted) {
+      int cap = Math.min(perTest, left);
+      left -= Math.min(cap, wanted);
+      return cap;
+    }
   }
 
   private static String seconds(long ms) {

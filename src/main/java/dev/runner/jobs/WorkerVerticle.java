@@ -7,6 +7,7 @@ import dev.runner.sandbox.NoSandboxException;
 import dev.runner.sandbox.Sandbox;
 import dev.runner.sandbox.SandboxPool;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -80,8 +81,16 @@ public final class WorkerVerticle extends VerticleBase {
 
   private Future<List<TestOutcome>> runOn(SandboxPool pool, Language lang, JobRequest job, int retries) {
     // The reset happens after the reply, off the job's latency; the sandbox is lent again only after it.
-    return pool.acquire((long) job.memoryMb() << 20).compose(lease ->
-        JobRunner.run(lease.sandbox().supervisor(), lang, job).onComplete(ar -> lease.release(ar.succeeded())))
+    return pool.acquire((long) job.memoryMb() << 20).compose(lease -> {
+          // A supervisor that stops answering must not hold the job, nor the sandbox, forever.
+          Promise<List<TestOutcome>> done = Promise.promise();
+          long timer = vertx.setTimer(job.deadlineMs(), t -> done.tryFail(new IllegalStateException("the sandbox stopped answering")));
+          JobRunner.run(lease.sandbox().supervisor(), lang, job).onComplete(done::tryComplete, done::tryFail);
+          return done.future().onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            lease.release(ar.succeeded());
+          });
+        })
         .recover(err -> {
           if (err instanceof NoSandboxException || retries == 0) return Future.failedFuture(err);
           LOG.warning("a sandbox failed under a " + lang.name() + " job, retrying on a fresh one: " + err.getMessage());

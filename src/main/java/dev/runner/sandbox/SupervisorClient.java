@@ -25,6 +25,7 @@ public final class SupervisorClient {
   private final RecordParser parser;
   private Map<String, Long> header;
   private String verb;
+  private boolean closed;
 
   private record Reply(String verb, String line, Map<String, Long> fields, Buffer body) {}
 
@@ -32,7 +33,10 @@ public final class SupervisorClient {
     this.socket = socket;
     this.parser = RecordParser.newDelimited("\n", this::onRecord);
     socket.handler(parser);
-    socket.closeHandler(v -> failAll(new IllegalStateException("supervisor connection closed")));
+    socket.closeHandler(v -> {
+      closed = true;
+      failAll(new IllegalStateException("supervisor connection closed"));
+    });
     socket.exceptionHandler(this::failAll);
   }
 
@@ -76,9 +80,11 @@ public final class SupervisorClient {
   }
 
   private Future<Reply> send(Buffer request) {
+    // A dead supervisor (its container removed under us) fails the request at once, never hangs it.
+    if (closed) return Future.failedFuture(new IllegalStateException("supervisor connection closed"));
     Promise<Reply> p = Promise.promise();
     pending.add(p);
-    socket.write(request);
+    socket.write(request).onFailure(this::failAll);
     return p.future();
   }
 

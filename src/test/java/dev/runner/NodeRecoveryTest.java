@@ -1,0 +1,79 @@
+package dev.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.runner.config.RunnerConfig;
+import dev.runner.podman.PodmanClient;
+import dev.runner.sandbox.SandboxSpec;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A node without Podman answers 503 at once and heals when Podman comes; a sandbox lost under it is replaced. */
+class NodeRecoveryTest {
+  private static final JsonObject JOB = new JsonObject("""
+      {"language": "python", "code": "print(input()[::-1])",
+       "tests": {"visible": [{"id": "a", "input": "abc", "expected_output": "cba"}]}}""");
+
+  private static HttpResponse<Buffer> post(WebClient client) {
+    return client.post("/run").sendJsonObject(JOB).await();
+  }
+
+  private static WebClient client(Vertx node, RunnerConfig config) {
+    return WebClient.create(node, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
+  }
+
+  @Test
+  void withoutPodmanJobsGet503AndTheNodeHealsWhenPodmanIsBack() throws Exception {
+    Path socket = Path.of("/tmp", TestEnvironment.label("podman-later") + ".sock");
+    Files.deleteIfExists(socket);
+    RunnerConfig config = TestEnvironment.node(1, Map.of("RUNNER_PODMAN_SOCKET", socket.toString(), "RUNNER_ACQUIRE_TIMEOUT_S", "2"));
+    Vertx node = Main.start(config).await();
+    try {
+      WebClient client = client(node, config);
+      HttpResponse<Buffer> down = post(client);
+      assertEquals(503, down.statusCode(), down.bodyAsString());
+      assertTrue(down.bodyAsJsonObject().getString("error").contains("no sandbox"), down.bodyAsString());
+
+      Files.createSymbolicLink(socket, Path.of(System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock")));
+      HttpResponse<Buffer> up = down;
+      for (int i = 0; i < 20 && up.statusCode() != 200; i++) up = post(client); // the pool retries with a growing pause
+      assertEquals(200, up.statusCode(), up.bodyAsString());
+      assertEquals(1, up.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
+    } finally {
+      node.close().await();
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  @Test
+  void aSandboxRemovedUnderTheNodeIsReplacedAndTheJobStillRuns() {
+    RunnerConfig config = TestEnvironment.node(1);
+    Vertx node = Main.start(config).await();
+    try {
+      WebClient client = client(node, config);
+      assertEquals(200, post(client).statusCode());
+      PodmanClient podman = new PodmanClient(node, config.podmanSocket());
+      List<String> sandboxes = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
+      assertFalse(sandboxes.isEmpty());
+      Future.all(sandboxes.stream().map(podman::remove).toList()).await();
+
+      HttpResponse<Buffer> r = post(client);
+      assertEquals(200, r.statusCode(), r.bodyAsString());
+      assertEquals(1, r.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
+    } finally {
+      node.close().await();
+    }
+  }
+}
