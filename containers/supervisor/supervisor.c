@@ -149,6 +149,21 @@ static char *read_blob(int fd, long long len) {
     return buf;
 }
 
+/* Copies len bytes from the socket into fd. Returns 1 when done, 0 when writing failed (the rest is
+ * still read, so the stream stays in step), -1 when the socket failed. */
+static int copy_to(int sock, int fd, long long len) {
+    if (len < 0 || len > MAX_BLOB) return -1;
+    char buf[65536];
+    int ok = 1;
+    while (len > 0) {
+        size_t n = len < (long long)sizeof buf ? (size_t)len : sizeof buf;
+        if (read_full(sock, buf, n) < 0) return -1;
+        if (ok && write_full(fd, buf, n) < 0) ok = 0;
+        len -= (long long)n;
+    }
+    return ok;
+}
+
 /* ---------- cleanup ---------- */
 
 static void kill_all_and_reap(void) {
@@ -356,22 +371,22 @@ static void exec_child(char **argv, int in_fd, int out_fd, int err_fd, int repor
     _exit(127);
 }
 
-static int run_test(int sock, const char *argv_blob, long long argv_len, const char *in, long long in_len,
-                    const struct run_limits *lim) {
+static int run_test(int sock, const char *argv_blob, long long argv_len, int in_fd, const struct run_limits *lim) {
     char *argv[MAX_ARGS + 1];
     int argc = 0;
     for (long long i = 0; i < argv_len && argc < MAX_ARGS; i += (long long)strlen(argv_blob + i) + 1)
         argv[argc++] = (char *)argv_blob + i;
     argv[argc] = NULL;
-    if (argc == 0) return reply(sock, "ERR empty argv");
-
-    /* stdin from memory: a memfd holds the input only while this test runs. */
-    int in_fd = (int)syscall(SYS_memfd_create, "stdin", MFD_CLOEXEC);
-    if (in_fd < 0 || write_full(in_fd, in, (size_t)in_len) < 0 || lseek(in_fd, 0, SEEK_SET) < 0)
-        return reply(sock, "ERR stdin: %s", strerror(errno));
+    if (argc == 0) {
+        close(in_fd);
+        return reply(sock, "ERR empty argv");
+    }
     int out_p[2], err_p[2], rep_p[2] = {-1, -1};
     if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || (lim->report && pipe2(rep_p, O_CLOEXEC) < 0))
+    {
+        close(in_fd);
         return reply(sock, "ERR pipe: %s", strerror(errno));
+    }
 
     /* Room for a whole output limit: a runtime that queues writes when the pipe is full (node)
      * would otherwise buffer a flood in its own memory instead of reaching the output limit. */
@@ -504,11 +519,26 @@ static int serve(int conn) {
                 lim.err_bytes < 0 || lim.err_bytes > MAX_BLOB || lim.nproc < 1 || lim.nofile < 4)
                 return -1;
             long long argv_len = header_num(header, "argv_len", -1), in_len = header_num(header, "stdin_len", -1);
-            char *argv_blob = read_blob(conn, argv_len), *in = argv_blob ? read_blob(conn, in_len) : NULL;
-            if (!argv_blob || !in) { free(argv_blob); return -1; }
-            int rc = run_test(conn, argv_blob, argv_len, in, in_len, &lim);
+            char *argv_blob = read_blob(conn, argv_len);
+            if (!argv_blob) return -1;
+            /* stdin from memory, streamed from the socket: a memfd holds the input, once, only
+             * while this test runs. */
+            int in_fd = (int)syscall(SYS_memfd_create, "stdin", MFD_CLOEXEC);
+            int copied = in_fd >= 0 ? copy_to(conn, in_fd, in_len) : -1;
+            if (copied < 0) { /* the stream is out of step: drop the connection */
+                free(argv_blob);
+                if (in_fd >= 0) close(in_fd);
+                return -1;
+            }
+            if (copied == 0 || lseek(in_fd, 0, SEEK_SET) < 0) {
+                int e = errno;
+                free(argv_blob);
+                close(in_fd);
+                if (reply(conn, "ERR stdin: %s", strerror(e)) < 0) return -1;
+                continue;
+            }
+            int rc = run_test(conn, argv_blob, argv_len, in_fd, &lim);
             free(argv_blob);
-            free(in);
             if (rc < 0) return -1;
         } else {
             reply(conn, "ERR unknown verb");

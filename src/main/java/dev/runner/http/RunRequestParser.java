@@ -25,8 +25,9 @@ import java.util.Set;
 final class RunRequestParser {
   static final int MAX_CODE_BYTES = 1 << 20;
   static final int MAX_TESTS = 1000;
+  static final int MAX_TEST_TEXT_BYTES = 16 << 20;
   static final double MIN_TIMEOUT_S = 1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
-  static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024, DEFAULT_MEMORY_MB = 256;
+  static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024;
 
   private final Map<String, String> images;
 
@@ -52,7 +53,7 @@ final class RunRequestParser {
       throw new BadRequest("entrypoint '" + entrypoint + "' is not a " + language + " identifier");
     }
     long timeoutMs = Math.round(number(req, "timeout_seconds", DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S) * 1000);
-    int memoryMb = (int) number(req, "memory_limit_mb", DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB);
+    int memoryMb = (int) number(req, "memory_limit_mb", JobRequest.DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB);
     if (req.getValue("memory_limit_mb") != null && memoryMb != ((Number) req.getValue("memory_limit_mb")).doubleValue()) {
       throw new BadRequest("memory_limit_mb must be a whole number of megabytes");
     }
@@ -126,8 +127,11 @@ final class RunRequestParser {
       if (required || t.containsKey(field)) throw new BadRequest(at + "." + field + " is required (a string)");
       return "";
     }
-    if (v instanceof String s) return s;
-    return Json.encode(v);
+    String s = v instanceof String str ? str : Json.encode(v);
+    if (s.length() > MAX_TEST_TEXT_BYTES || s.getBytes(StandardCharsets.UTF_8).length > MAX_TEST_TEXT_BYTES) {
+      throw new BadRequest(413, at + "." + field + " is larger than " + (MAX_TEST_TEXT_BYTES >> 20) + " MB");
+    }
+    return s;
   }
 
   private static String optionalString(JsonObject o, String field, String at) {

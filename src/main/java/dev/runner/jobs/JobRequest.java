@@ -13,6 +13,27 @@ public record JobRequest(String language, String code, String entrypoint, List<T
     return "runner.jobs." + language;
   }
 
+  /** The seed's default memory limit. */
+  public static final int DEFAULT_MEMORY_MB = 256;
+  /** Room the supervisor needs beside the program: its own pages and the captured output. */
+  private static final long SUPERVISOR_MB = 3;
+
+  /**
+   * The sandbox's memory limit for this job: what was asked, plus the largest test input (held in
+   * memory while its test runs), plus the supervisor's room, so the program itself gets what was
+   * asked. Rounded to whole MB so jobs of one limit share sandboxes without an update.
+   */
+  public long sandboxMemoryBytes() {
+    long input = tests.stream().mapToLong(t -> t.input().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).max().orElse(0);
+    return sandboxMemoryBytes(memoryMb, input);
+  }
+
+  /** The sandbox memory for a job of this limit whose largest input has this size. */
+  public static long sandboxMemoryBytes(int memoryMb, long largestInputBytes) {
+    long inputMb = Math.max(1, (largestInputBytes + (1 << 20) - 1) >> 20);
+    return (memoryMb + SUPERVISOR_MB + inputMb) << 20;
+  }
+
   /** The longest a job can take once it has a sandbox: every test at its time limit, plus start-up. */
   public long deadlineMs() {
     return tests.size() * (timeoutMs + 1_000L) + 5_000;

@@ -50,7 +50,7 @@ public final class WorkerVerticle extends VerticleBase {
             Language lang = Language.ALL.get(name);
             if (lang == null) return;
             SandboxPool pool = new SandboxPool(vertx, podman, net, image, config.stateDir(), config.sandboxLabel(),
-                config.pool(), 256L << 20);
+                config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
             pools.put(name, pool);
             pool.start();
             consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.address(name), m -> handle(m, lang, pool))
@@ -81,7 +81,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private Future<List<TestOutcome>> runOn(SandboxPool pool, Language lang, JobRequest job, int retries) {
     // The reset happens after the reply, off the job's latency; the sandbox is lent again only after it.
-    return pool.acquire((long) job.memoryMb() << 20).compose(lease -> {
+    return pool.acquire(job.sandboxMemoryBytes()).compose(lease -> {
           // A supervisor that stops answering must not hold the job, nor the sandbox, forever.
           Promise<List<TestOutcome>> done = Promise.promise();
           long timer = vertx.setTimer(job.deadlineMs(), t -> done.tryFail(new IllegalStateException("the sandbox stopped answering")));

@@ -176,6 +176,15 @@ class RunApiTest {
   }
 
   @Test
+  void anInputLargerThanTheMemoryLimitIsTheProgramsProblemNotTheNodes() {
+    String big = "x".repeat(12 << 20);
+    JsonObject small = new JsonObject().put("memory_limit_mb", 16);
+    assertEquals("OK", single("python", "print('ignored the input')", big, "ignored the input", small).getString("verdict"));
+    JsonObject read = single("python", "import sys\ndata = sys.stdin.read()\ncopy = data.upper()\nprint(len(copy))", big, "", small);
+    assertEquals("MLE", read.getString("verdict"), read.getString("stderr"));
+  }
+
+  @Test
   void theNetworkIsUnreachable() {
     String code = """
         import socket
@@ -206,6 +215,49 @@ class RunApiTest {
         """;
     JsonObject r = single("python", code, "", "wrote outside: []", new JsonObject());
     assertEquals("OK", r.getString("verdict"), r.encode());
+  }
+
+  @Test
+  void theSupervisorAndTheHostAreOutOfReach() {
+    String code = """
+        import os, signal
+        print(sorted(os.environ))
+        for path in ["/proc/1/environ", "/opt/sv/chan/sv.sock", "/proc/1/root/etc/hostname"]:
+            try:
+                open(path, "rb").read()
+                print("read", path)
+            except OSError:
+                pass
+        try:
+            os.kill(1, signal.SIGKILL)
+            print("killed the supervisor")
+        except OSError:
+            pass
+        print(os.getuid(), os.geteuid(), open("/proc/self/status").read().split("CapEff:")[1].split()[0])
+        os.kill(-1, signal.SIGKILL)
+        """;
+    JsonObject r = single("python", code, "", "", new JsonObject());
+    assertEquals("['HOME', 'LANG', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'TMPDIR']\n1000 1000 0000000000000000", r.getString("actual_output").trim());
+    assertEquals("RTE", r.getString("verdict"));
+    assertEquals("OK", verdict("python", "print('expected')", new JsonObject()));
+  }
+
+  @Test
+  void javascriptIsConfinedToo() {
+    String code = """
+        const fs = require('fs');
+        const net = require('net');
+        const wrote = [];
+        for (const d of ['/', '/etc', '/opt/runner', '/usr/lib']) {
+          try { fs.writeFileSync(d + '/x', 'x'); wrote.push(d); } catch (e) {}
+        }
+        fs.writeFileSync('/tmp/ok', 'x');
+        const s = net.connect({ host: '1.1.1.1', port: 53, timeout: 2000 });
+        s.on('connect', () => { console.log('connected', wrote); process.exit(0); });
+        s.on('error', () => { console.log('blocked', wrote); process.exit(0); });
+        s.on('timeout', () => { console.log('timeout', wrote); process.exit(0); });
+        """;
+    assertEquals("blocked []", single("javascript", code, "", "", new JsonObject()).getString("actual_output").trim());
   }
 
   @Test
@@ -318,6 +370,10 @@ class RunApiTest {
     r = post(job("python", "print()", many, new JsonArray()).toBuffer());
     assertEquals(413, r.statusCode());
     assertTrue(r.bodyAsJsonObject().getString("error").contains("too many tests"));
+
+    r = post(job("python", "print()", new JsonArray().add(test("a", "x".repeat((16 << 20) + 1), "")), new JsonArray()).toBuffer());
+    assertEquals(413, r.statusCode());
+    assertTrue(r.bodyAsJsonObject().getString("error").contains("tests.visible[0].input is larger than 16 MB"), r.bodyAsString());
 
     r = post(Buffer.buffer(new byte[(int) HttpVerticle.MAX_BODY_BYTES + 1]));
     assertEquals(413, r.statusCode());
