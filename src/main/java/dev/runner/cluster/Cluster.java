@@ -27,7 +27,6 @@ public final class Cluster {
     hz.setProperty("hazelcast.logging.type", "jdk");
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(config.clusterPort()).setPortAutoIncrement(true);
-    network.setPublicAddress(null);
     network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(config.clusterHost()));
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);

@@ -26,7 +26,7 @@ import java.util.logging.Logger;
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(WorkerVerticle.class.getName());
-  public static final int NO_SANDBOX = 503;
+  public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
   private final Map<String, SandboxPool> pools = new HashMap<>();
   private PodmanClient podman;
@@ -74,7 +74,7 @@ public final class WorkerVerticle extends VerticleBase {
         ar.result().forEach(t -> tests.add(t.toJson()));
         message.reply(new JsonObject().put("tests", tests));
       } else {
-        message.fail(NO_SANDBOX, ar.cause().getMessage());
+        message.fail(UNAVAILABLE, ar.cause().getMessage());
       }
     });
   }
