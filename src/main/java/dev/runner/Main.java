@@ -5,6 +5,7 @@ import dev.runner.config.RunnerConfig;
 import dev.runner.http.HttpVerticle;
 import dev.runner.jobs.WorkerVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.logging.Logger;
 
@@ -40,9 +41,21 @@ public final class Main {
 
   /** Starts a node; closing the returned Vertx stops it and removes its sandboxes. */
   public static Future<Vertx> start(RunnerConfig config) {
-    return Cluster.start(config).compose(vertx -> vertx.deployVerticle(new WorkerVerticle(config))
-        .compose(id -> vertx.deployVerticle(new HttpVerticle(config)))
-        .map(id -> vertx)
-        .recover(err -> vertx.close().transform(x -> Future.failedFuture(err))));
+    Promise<Vertx> started = Promise.promise(); // not tied to the node's context, which a failed start closes
+    Cluster.start(config).onComplete(cluster -> {
+      if (cluster.failed()) {
+        started.fail(cluster.cause());
+        return;
+      }
+      Vertx vertx = cluster.result();
+      vertx.deployVerticle(new WorkerVerticle(config))
+          .compose(id -> vertx.deployVerticle(new HttpVerticle(config)))
+          .onSuccess(id -> started.complete(vertx))
+          .onFailure(err -> {
+            LOG.severe("the node did not start: " + err);
+            vertx.close().onComplete(x -> started.fail(err));
+          });
+    });
+    return started.future();
   }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
  * README's configuration table). Tests build it directly.
  */
 public record RunnerConfig(
-    String httpHost, int httpPort,
+    String httpHost, int httpPort, int maxPendingJobs,
     String podmanSocket, Path stateDir, Map<String, String> images,
     PoolSettings pool,
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
@@ -28,7 +28,7 @@ public record RunnerConfig(
     }
     if (images.isEmpty()) throw new IllegalArgumentException("RUNNER_IMAGES is empty: start the node with ./runner serve");
     return new RunnerConfig(
-        env.getOrDefault("RUNNER_HOST", "0.0.0.0"), intOf(env, "RUNNER_PORT", 6161),
+        env.getOrDefault("RUNNER_HOST", "0.0.0.0"), intOf(env, "RUNNER_PORT", 6161), intOf(env, "RUNNER_MAX_PENDING", 64),
         env.getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"),
         Path.of(env.getOrDefault("RUNNER_STATE", "/var/lib/runner")), Map.copyOf(images),
         new PoolSettings(intOf(env, "RUNNER_POOL_SIZE", 2), intOf(env, "RUNNER_SANDBOX_MAX_JOBS", 500),

@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -25,20 +24,23 @@ public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
   static final long MAX_BODY_BYTES = 32L << 20;
   private final RunnerConfig config;
+  private final List<String> languages;
   private final RunRequestParser parser;
-  private HttpServer server;
+  private int inFlight;
 
   public HttpVerticle(RunnerConfig config) {
     this.config = config;
-    this.parser = new RunRequestParser(config.images());
+    this.languages = config.images().keySet().stream().filter(Language.ALL::containsKey).sorted().toList();
+    this.parser = new RunRequestParser(languages);
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.post("/run").handler(this::admit);
     router.post("/run").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES)).handler(this::run);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
-        .put("languages", config.images().keySet().stream().filter(Language.ALL::containsKey).sorted().toList())));
+        .put("languages", languages)));
     router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
     router.errorHandler(413, ctx -> error(ctx, 413, "the request body is larger than " + (MAX_BODY_BYTES >> 20) + " MB"));
@@ -47,13 +49,22 @@ public final class HttpVerticle extends VerticleBase {
       LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), ctx.failure());
       error(ctx, 500, "internal error");
     });
-    return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost())
-        .onSuccess(s -> server = s);
+    return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
   }
 
-  /** The port the server listens on (useful when configured as 0). */
-  public int port() {
-    return server.actualPort();
+  /**
+   * Bounds the jobs a node holds at once, before their bodies are read: beyond it a request gets 503
+   * with Retry-After at once, so a flood of large requests cannot exhaust the node's memory.
+   */
+  private void admit(RoutingContext ctx) {
+    if (inFlight >= config.maxPendingJobs()) {
+      ctx.response().putHeader("retry-after", "1");
+      error(ctx, 503, "the node is busy: " + inFlight + " jobs are in progress; retry later");
+      return;
+    }
+    inFlight++;
+    ctx.addEndHandler(v -> inFlight--);
+    ctx.next();
   }
 
   private void run(RoutingContext ctx) {

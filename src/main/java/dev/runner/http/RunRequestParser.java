@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,18 +28,18 @@ final class RunRequestParser {
   static final double MIN_TIMEOUT_S = 1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
   static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024;
 
-  private final Map<String, String> images;
+  private final List<String> languages;
 
-  RunRequestParser(Map<String, String> images) {
-    this.images = images;
+  /** {@code languages}: the ones this node runs, sorted. */
+  RunRequestParser(List<String> languages) {
+    this.languages = languages;
   }
 
   JobRequest parse(Buffer body) {
     JsonObject req = object(decode(body));
     String language = string(req, "language", true);
-    if (!images.containsKey(language) || !Language.ALL.containsKey(language)) {
-      throw new BadRequest("unknown language '" + language + "'; supported: "
-          + String.join(", ", images.keySet().stream().filter(Language.ALL::containsKey).sorted().toList()));
+    if (!languages.contains(language)) {
+      throw new BadRequest("unknown language '" + language + "'; supported: " + String.join(", ", languages));
     }
     Language lang = Language.ALL.get(language);
     String code = string(req, "code", true);

@@ -9,7 +9,10 @@ import io.vertx.core.net.NetClient;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,6 +36,9 @@ public final class SandboxPool {
   private final long defaultMemory;
   private final Deque<Slot> idle = new ArrayDeque<>();
   private final Deque<Waiter> waiters = new ArrayDeque<>();
+  /** Every sandbox of this pool, idle or leased, and the launches under way: what close() removes. */
+  private final Set<Slot> all = new HashSet<>();
+  private final Set<Future<Sandbox>> launching = new HashSet<>();
   private int live;
   private long retryDelayMs;
   private boolean closed;
@@ -42,6 +48,7 @@ public final class SandboxPool {
     final long createdAt;
     long memoryBytes;
     int jobs;
+    boolean retired;
 
     Slot(Sandbox sandbox, long memoryBytes, long createdAt) {
       this.sandbox = sandbox;
@@ -158,6 +165,9 @@ public final class SandboxPool {
   }
 
   private Future<Void> retire(Slot slot) {
+    if (slot.retired) return Future.succeededFuture();
+    slot.retired = true;
+    all.remove(slot);
     live--;
     Future<Void> removed = slot.sandbox.destroy()
         .onFailure(err -> LOG.log(Level.WARNING, "removing " + slot.sandbox.id() + " failed", err));
@@ -168,12 +178,14 @@ public final class SandboxPool {
   private void fill() {
     while (!closed && live < settings.size()) {
       live++;
-      Sandbox.launch(vertx, podman, net, image, stateDir, defaultMemory, label)
+      Future<Sandbox> launch = Sandbox.launch(vertx, podman, net, image, stateDir, defaultMemory, label);
+      launching.add(launch);
+      launch.onComplete(ar -> launching.remove(launch))
           .onSuccess(sb -> {
             retryDelayMs = 0;
             Slot slot = new Slot(sb, defaultMemory, System.currentTimeMillis());
-            if (closed) retire(slot);
-            else offer(slot);
+            all.add(slot);
+            if (!closed) offer(slot); // when closing, close() removes it
           })
           .onFailure(err -> {
             live--;
@@ -184,7 +196,7 @@ public final class SandboxPool {
     }
   }
 
-  /** Removes every sandbox of this pool; leased ones are removed when they come back. */
+  /** Removes every sandbox of this pool, leased ones too (their jobs fail), once launches under way end. */
   public Future<Void> close() {
     closed = true;
     Waiter w;
@@ -192,9 +204,9 @@ public final class SandboxPool {
       vertx.cancelTimer(w.timer());
       w.promise().tryFail(new NoSandboxException("the node is shutting down"));
     }
-    java.util.List<Future<Void>> removals = new java.util.ArrayList<>();
-    Slot s;
-    while ((s = idle.poll()) != null) removals.add(retire(s));
-    return Future.join(removals).mapEmpty();
+    return Future.join(List.copyOf(launching)).transform(x -> {
+      idle.clear();
+      return Future.join(List.copyOf(all).stream().map(this::retire).toList());
+    }).mapEmpty();
   }
 }

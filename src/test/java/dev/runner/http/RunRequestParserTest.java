@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runner.jobs.JobRequest;
 import io.vertx.core.buffer.Buffer;
-import java.util.Map;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunRequestParserTest {
-  private final RunRequestParser parser = new RunRequestParser(Map.of("python", "img-py", "javascript", "img-js"));
+  private final RunRequestParser parser = new RunRequestParser(List.of("javascript", "python"));
 
   private JobRequest parse(String json) {
     return parser.parse(Buffer.buffer(json));

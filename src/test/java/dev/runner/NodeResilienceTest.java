@@ -20,8 +20,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A node without Podman answers 503 at once and heals when Podman comes; a sandbox lost under it is replaced. */
-class NodeRecoveryTest {
+/**
+ * A node without Podman answers 503 and heals when Podman comes; a sandbox lost under it is replaced;
+ * a node holding as many requests as it may refuses more at once.
+ */
+class NodeResilienceTest {
   private static final JsonObject JOB = new JsonObject("""
       {"language": "python", "code": "print(input()[::-1])",
        "tests": {"visible": [{"id": "a", "input": "abc", "expected_output": "cba"}]}}""");
@@ -54,6 +57,29 @@ class NodeRecoveryTest {
     } finally {
       node.close().await();
       Files.deleteIfExists(socket);
+    }
+  }
+
+  @Test
+  void aFullNodeRefusesAtOnceAndServesAgainAfterwards() {
+    RunnerConfig config = TestEnvironment.node(1, Map.of("RUNNER_MAX_PENDING", "1"));
+    Vertx node = Main.start(config).await();
+    try {
+      WebClient client = client(node, config);
+      JsonObject slow = JOB.copy().put("code", "import time\ntime.sleep(2)\nprint(input()[::-1])");
+      Future<HttpResponse<Buffer>> first = client.post("/run").sendJsonObject(slow);
+      HttpResponse<Buffer> refused = null;
+      for (int i = 0; i < 50 && refused == null; i++) { // until the first one is in
+        HttpResponse<Buffer> r = post(client);
+        if (r.statusCode() == 503) refused = r;
+      }
+      assertEquals(503, refused.statusCode());
+      assertEquals("1", refused.getHeader("retry-after"));
+      assertTrue(refused.bodyAsJsonObject().getString("error").contains("busy"), refused.bodyAsString());
+      assertEquals(200, first.await().statusCode());
+      assertEquals(200, post(client).statusCode());
+    } finally {
+      node.close().await();
     }
   }
 
