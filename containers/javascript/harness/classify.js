@@ -2,7 +2,7 @@
 // things and assigns module.exports, ["function", NAME] when it only defines things and exactly one
 // top-level function, ["program"] otherwise.
 'use strict';
-const acorn = require('/usr/share/nodejs/acorn/dist/acorn.js');
+const acorn = require('./acorn.js');
 
 const isFunction = (n) => n && (n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression');
 const isRequire = (n) => n && n.type === 'CallExpression' && n.callee.type === 'Identifier' && n.callee.name === 'require';
