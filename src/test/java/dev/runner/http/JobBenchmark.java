@@ -1,5 +1,6 @@
 package dev.runner.http;
 
+import dev.runner.BareInterpreter;
 import dev.runner.Main;
 import dev.runner.TestEnvironment;
 import dev.runner.config.RunnerConfig;
@@ -11,9 +12,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Not a test: `./runner bench`. Whole jobs through the HTTP API of a real node (default pool of 2
- * sandboxes per language), side by side with the same program run bare on the host, in one run:
+ * sandboxes per language), side by side with the same program run bare by the image's own
+ * interpreter ({@link BareInterpreter}), in one run:
  * (a) per-test cost of a 100-test job, (b) one-test job latency, (c) jobs/s at concurrency 8.
  */
 class JobBenchmark {
@@ -34,14 +33,15 @@ class JobBenchmark {
     RunnerConfig config = TestEnvironment.node(2);
     Vertx node = Main.start(config).await();
     WebClient client = WebClient.create(node, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
-    Path dir = Files.createTempDirectory("bench");
-    try {
-      Path py = Files.writeString(dir.resolve("main.py"), PYTHON);
-      Path js = Files.writeString(dir.resolve("main.js"), JAVASCRIPT);
+    try (BareInterpreter python = new BareInterpreter(TestEnvironment.image("python"));
+         BareInterpreter javascript = new BareInterpreter(TestEnvironment.image("javascript"))) {
+      List<String> barePython = List.of("/usr/bin/python3", "-c", PYTHON);
+      List<String> bareJavascript = List.of("/usr/bin/node", "-e", JAVASCRIPT);
       for (int i = 0; i < 10; i++) { // warm the pool, the JIT and the page cache
         post(client, job("python", PYTHON, 1));
         post(client, job("javascript", JAVASCRIPT, 1));
-        bare(List.of("/usr/bin/python3", py.toString()));
+        check(python.run(barePython, "21"));
+        check(javascript.run(bareJavascript, "21"));
       }
       System.out.printf("%n%-52s %9s %9s %9s%n", "measure (ms unless stated)", "mean", "p50", "p99");
 
@@ -52,30 +52,31 @@ class JobBenchmark {
         JsonObject res = post(client, job("python", PYTHON, 100));
         if (res.getJsonObject("summary").getInteger("passed") != 100) throw new IllegalStateException(res.encode());
         long t1 = System.nanoTime();
-        for (int i = 0; i < 100; i++) bare(List.of("/usr/bin/python3", py.toString()));
+        for (int i = 0; i < 100; i++) python.run(barePython, String.valueOf(i));
         long t2 = System.nanoTime();
         perTest[r] = (t1 - t0) / 1e6 / 100;
         barePer[r] = (t2 - t1) / 1e6 / 100;
       }
       row("(a) python, 100-test job: time per test", perTest);
-      row("(a) python run bare on the host, per run", barePer);
+      row("(a) python run bare, per run", barePer);
 
       // (b) one-test jobs, sequential, warm pool, against one bare run each
       for (String lang : List.of("python", "javascript")) {
         String code = lang.equals("python") ? PYTHON : JAVASCRIPT;
-        List<String> argv = lang.equals("python") ? List.of("/usr/bin/python3", py.toString()) : List.of("/usr/bin/node", js.toString());
-        double[] job = new double[200], bare = new double[200];
+        BareInterpreter bare = lang.equals("python") ? python : javascript;
+        List<String> argv = lang.equals("python") ? barePython : bareJavascript;
+        double[] job = new double[200], bareMs = new double[200];
         for (int i = 0; i < 200; i++) {
           long t0 = System.nanoTime();
           post(client, job(lang, code, 1));
           long t1 = System.nanoTime();
-          bare(argv);
+          bare.run(argv, "21");
           long t2 = System.nanoTime();
           job[i] = (t1 - t0) / 1e6;
-          bare[i] = (t2 - t1) / 1e6;
+          bareMs[i] = (t2 - t1) / 1e6;
         }
         row("(b) " + lang + ", one-test job over HTTP, 200 jobs", job);
-        row("(b) " + lang + " run bare on the host", bare);
+        row("(b) " + lang + " run bare", bareMs);
       }
 
       // (c) throughput: 8 clients, each sending one-test python jobs back to back
@@ -89,11 +90,11 @@ class JobBenchmark {
       System.out.printf("(c) python one-test jobs at concurrency 8: %.1f jobs/s (%d jobs in %.1f s)%n%n", total / seconds, total, seconds);
     } finally {
       node.close().await();
-      try (var files = Files.list(dir)) {
-        files.forEach(p -> p.toFile().delete());
-      }
-      Files.delete(dir);
     }
+  }
+
+  private static void check(String bareOutput) {
+    if (!bareOutput.trim().equals("42")) throw new IllegalStateException("bare run printed " + bareOutput);
   }
 
   private static Future<Void> loop(WebClient client, int[] left) {
@@ -115,14 +116,6 @@ class JobBenchmark {
     HttpResponse<Buffer> r = client.post("/run").sendBuffer(job.toBuffer()).await();
     if (r.statusCode() != 200) throw new IllegalStateException(r.bodyAsString());
     return r.bodyAsJsonObject();
-  }
-
-  private static void bare(List<String> argv) throws Exception {
-    Process p = new ProcessBuilder(argv).start();
-    p.getOutputStream().write("21".getBytes(StandardCharsets.UTF_8));
-    p.getOutputStream().close();
-    p.getInputStream().readAllBytes();
-    p.waitFor();
   }
 
   private static void row(String name, double[] ms) {

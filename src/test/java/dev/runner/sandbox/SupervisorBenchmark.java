@@ -1,5 +1,6 @@
 package dev.runner.sandbox;
 
+import dev.runner.BareInterpreter;
 import dev.runner.TestEnvironment;
 import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Not a test: `./runner bench`. Per-run cost of a trivial python3 program through the resident
  * supervisor (host → unix socket → fork/exec in the sandbox → result) against the same program run
- * bare on the host with Debian's /usr/bin/python3, interleaved in one run so machine noise hits both.
+ * bare by the image's own python3 ({@link BareInterpreter}), interleaved so machine noise hits both.
  */
 class SupervisorBenchmark {
   private static final int RUNS = 100;
@@ -24,26 +25,26 @@ class SupervisorBenchmark {
     PodmanClient podman = TestEnvironment.podman(vertx);
     Sandbox sandbox = await(Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.image("python"),
         TestEnvironment.stateDir(), 256L << 20, TestEnvironment.label("bench")));
-    try {
+    try (BareInterpreter bare = new BareInterpreter(TestEnvironment.image("python"))) {
       List<String> argv = List.of("/usr/bin/python3", "-c", "pass");
       for (int i = 0; i < 5; i++) { // warm both paths
         await(sandbox.supervisor().run(argv, new byte[0], LIMITS, false));
-        new ProcessBuilder(argv).start().waitFor();
+        bare.run(argv, "");
       }
-      double[] sandboxed = new double[RUNS], bare = new double[RUNS];
+      double[] sandboxed = new double[RUNS], bareMs = new double[RUNS];
       for (int i = 0; i < RUNS; i++) {
         long t0 = System.nanoTime();
         await(sandbox.supervisor().run(argv, new byte[0], LIMITS, false));
         long t1 = System.nanoTime();
-        new ProcessBuilder(argv).start().waitFor();
+        bare.run(argv, "");
         long t2 = System.nanoTime();
         sandboxed[i] = (t1 - t0) / 1e6;
-        bare[i] = (t2 - t1) / 1e6;
+        bareMs[i] = (t2 - t1) / 1e6;
       }
       System.out.printf("%n%-34s %8s %8s %8s%n", "python3 -c pass, " + RUNS + " runs (ms)", "mean", "p50", "p99");
       row("sandboxed (supervisor round trip)", sandboxed);
-      row("bare on the host (ProcessBuilder)", bare);
-      System.out.printf("overhead per run: %.2f ms (mean)%n%n", mean(sandboxed) - mean(bare));
+      row("bare (the image's python3, chroot)", bareMs);
+      System.out.printf("overhead per run: %.2f ms (mean)%n%n", mean(sandboxed) - mean(bareMs));
     } finally {
       await(sandbox.destroy());
       vertx.close();
