@@ -75,12 +75,6 @@ public final class PodmanClient {
             .map(c -> ((JsonObject) c).getJsonArray("Names").getString(0)).toList());
   }
 
-  public Future<Void> ping() {
-    return client.request(HttpMethod.GET, socket, API + "/_ping")
-        .send()
-        .compose(r -> expect(r, 200, "ping").mapEmpty());
-  }
-
   private static Future<HttpResponse<Buffer>> expect(HttpResponse<Buffer> r, int status, String what) {
     if (r.statusCode() == status) return Future.succeededFuture(r);
     return Future.failedFuture(new PodmanException(what + " failed: HTTP " + r.statusCode() + " " + r.bodyAsString()));

@@ -103,10 +103,6 @@ public final class SandboxPool {
     fill();
   }
 
-  public int idleCount() {
-    return idle.size();
-  }
-
   /**
    * A sandbox whose memory limit is {@code memoryBytes}, once one is free; fails with
    * {@link NoSandboxException} if none is within the pool's acquire timeout.

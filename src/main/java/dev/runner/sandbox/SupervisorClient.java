@@ -44,10 +44,6 @@ public final class SupervisorClient {
     return client.connect(SocketAddress.domainSocketAddress(socketPath)).map(SupervisorClient::new);
   }
 
-  public Future<Void> ping() {
-    return send(Buffer.buffer("PING\n")).compose(r -> expectVerb(r, "PONG"));
-  }
-
   public Future<Void> put(String name, byte[] data, int mode) {
     byte[] n = name.getBytes(StandardCharsets.UTF_8);
     Buffer req = Buffer.buffer("PUT name_len=" + n.length + " data_len=" + data.length + " mode=" + mode + "\n")
