@@ -25,6 +25,7 @@ public final class Cluster {
     hz.setClusterName(config.clusterName());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.logging.type", "jdk");
+    hz.setProperty("hazelcast.health.monitoring.level", "OFF");
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(config.clusterPort()).setPortAutoIncrement(true);
     network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(config.clusterHost()));
