@@ -56,6 +56,7 @@ class NodeResilienceTest {
       assertEquals(1, up.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
     } finally {
       node.close().await();
+      TestEnvironment.assertNoSandboxesLeft(config);
       Files.deleteIfExists(socket);
     }
   }
@@ -80,6 +81,7 @@ class NodeResilienceTest {
       assertEquals(200, post(client).statusCode());
     } finally {
       node.close().await();
+      TestEnvironment.assertNoSandboxesLeft(config);
     }
   }
 
@@ -100,6 +102,7 @@ class NodeResilienceTest {
       assertEquals(1, r.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
     } finally {
       node.close().await();
+      TestEnvironment.assertNoSandboxesLeft(config);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.runner;
 
 import dev.runner.config.RunnerConfig;
 import dev.runner.podman.PodmanClient;
+import dev.runner.sandbox.SandboxSpec;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,6 +60,18 @@ public final class TestEnvironment {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Fails if a closed node left any container behind. */
+  public static void assertNoSandboxesLeft(RunnerConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      PodmanClient podman = podman(vertx);
+      java.util.List<String> left = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
+      if (!left.isEmpty()) throw new AssertionError("containers left behind by " + config.sandboxLabel() + ": " + left);
+    } finally {
+      vertx.close().await();
     }
   }
 

@@ -39,6 +39,7 @@ public final class SandboxPool {
   /** Every sandbox of this pool, idle or leased, and the launches under way: what close() removes. */
   private final Set<Slot> all = new HashSet<>();
   private final Set<Future<Sandbox>> launching = new HashSet<>();
+  private final Set<Future<Void>> removing = new HashSet<>();
   private int live;
   private long retryDelayMs;
   private boolean closed;
@@ -166,9 +167,12 @@ public final class SandboxPool {
     all.remove(slot);
     live--;
     Future<Void> removed = slot.sandbox.destroy()
-        .onFailure(err -> LOG.log(Level.WARNING, "removing " + slot.sandbox.id() + " failed", err));
+        .onFailure(err -> LOG.log(Level.WARNING, "removing " + slot.sandbox.id() + " failed", err))
+        .otherwiseEmpty();
+    removing.add(removed);
+    removed.onComplete(x -> removing.remove(removed));
     fill();
-    return removed.otherwiseEmpty();
+    return removed;
   }
 
   private void fill() {
@@ -186,7 +190,7 @@ public final class SandboxPool {
           .onFailure(err -> {
             live--;
             retryDelayMs = Math.min(Math.max(retryDelayMs * 2, 500), 10_000);
-            LOG.warning("starting a " + label + " sandbox failed, retrying in " + retryDelayMs + " ms: " + err.getMessage());
+            LOG.warning("starting a sandbox of " + image + " failed, retrying in " + retryDelayMs + " ms: " + err.getMessage());
             vertx.setTimer(retryDelayMs, t -> fill());
           });
     }
@@ -202,7 +206,8 @@ public final class SandboxPool {
     }
     return Future.join(List.copyOf(launching)).transform(x -> {
       idle.clear();
-      return Future.join(List.copyOf(all).stream().map(this::retire).toList());
+      List.copyOf(all).forEach(this::retire);
+      return Future.join(List.copyOf(removing)); // these, and removals begun before the close
     }).mapEmpty();
   }
 }

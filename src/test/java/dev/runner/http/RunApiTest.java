@@ -31,10 +31,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RunApiTest {
   private static Vertx node;
   private static WebClient client;
+  private static RunnerConfig config;
 
   @BeforeAll
   static void start() {
-    RunnerConfig config = TestEnvironment.node(1);
+    config = TestEnvironment.node(1);
     node = Main.start(config).await();
     client = WebClient.create(node, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
   }
@@ -42,6 +43,7 @@ class RunApiTest {
   @AfterAll
   static void stop() {
     if (node != null) node.close().await();
+    TestEnvironment.assertNoSandboxesLeft(config);
   }
 
   static HttpResponse<Buffer> post(Buffer body) {
