@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -68,7 +69,7 @@ public final class TestEnvironment {
     Vertx vertx = Vertx.vertx();
     try {
       PodmanClient podman = podman(vertx);
-      java.util.List<String> left = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
+      List<String> left = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
       if (!left.isEmpty()) throw new AssertionError("containers left behind by " + config.sandboxLabel() + ": " + left);
     } finally {
       vertx.close().await();

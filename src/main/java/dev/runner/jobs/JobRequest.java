@@ -2,6 +2,7 @@ package dev.runner.jobs;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** A validated job as it travels on the event bus from the HTTP verticle to a worker. */
@@ -24,7 +25,7 @@ public record JobRequest(String language, String code, String entrypoint, List<T
    * asked. Rounded to whole MB so jobs of one limit share sandboxes without an update.
    */
   public long sandboxMemoryBytes() {
-    long input = tests.stream().mapToLong(t -> t.input().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).max().orElse(0);
+    long input = tests.stream().mapToLong(t -> t.input().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
     return sandboxMemoryBytes(memoryMb, input);
   }
 

@@ -3,6 +3,7 @@ package dev.runner.lang;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * How one language's submission is stored and run inside its image, through the harness baked
@@ -25,10 +26,10 @@ public record Language(String name, String file, List<String> interpreter, Strin
    * the mode ("program", "function NAME", "exports") or "CE"; the later tests run in that mode.
    */
   public List<String> run(String mode) {
-    return java.util.stream.Stream.concat(interpreter.stream(), java.util.stream.Stream.of(HARNESS + harnessExtension, "/work/" + file, mode))
-        .toList();
+    return Stream.concat(interpreter.stream(), Stream.of(HARNESS + harnessExtension, "/work/" + file, mode)).toList();
   }
 
+  /** The mode of a job's first test. */
   public static String detect(String entrypoint) {
     return entrypoint == null ? "detect" : "detect " + entrypoint;
   }

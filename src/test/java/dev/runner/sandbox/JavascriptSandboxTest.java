@@ -1,8 +1,8 @@
 package dev.runner.sandbox;
 
-import dev.runner.TestEnvironment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.runner.TestEnvironment;
 import dev.runner.podman.PodmanClient;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;

@@ -1,11 +1,11 @@
 package dev.runner.sandbox;
 
-import dev.runner.TestEnvironment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.runner.TestEnvironment;
 import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
