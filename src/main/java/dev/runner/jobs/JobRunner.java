@@ -94,14 +94,16 @@ public final class JobRunner {
       return new TestOutcome(test.id(), verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
           "", false, "", false, error);
     }
-    int cap = budget.take(RETURNED_OUTPUT, out.length() + err.length());
-    String shownOut = out.length() > cap ? out.substring(0, cap) : out;
-    String shownErr = err.length() > cap - shownOut.length() ? err.substring(0, cap - shownOut.length()) : err;
+    String shownOut = budget.cut(out), shownErr = budget.cut(err);
     return new TestOutcome(test.id(), verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
         shownOut, shownOut.length() < out.length(), shownErr, r.stderrTruncated() || shownErr.length() < err.length(), error);
   }
 
-  /** What a whole job may return of its tests' output, so a 1000-test job cannot make a huge response. */
+  /**
+   * What a whole job may return of its tests' output: each stream of each test up to
+   * {@link #RETURNED_OUTPUT} characters, all of them together up to the total, so a 1000-test job
+   * cannot make a huge response.
+   */
   static final class OutputBudget {
     private int left;
 
@@ -109,16 +111,15 @@ public final class JobRunner {
       left = total;
     }
 
-    /** A test's cap: up to {@code perTest} characters, no more than is left; spends what the test uses. */
-    int take(int perTest, int wanted) {
-      int cap = Math.min(perTest, left);
-      left -= Math.min(cap, wanted);
-      return cap;
+    /** The part of one stream that is returned; it is spent from the budget. */
+    String cut(String stream) {
+      int n = Math.min(stream.length(), Math.min(RETURNED_OUTPUT, left));
+      left -= n;
+      return stream.substring(0, n);
     }
   }
 
   private static String seconds(long ms) {
     return (ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0)) + " s";
   }
-
 }
