@@ -307,7 +307,6 @@ static long oom_kills(void) {
     return result;
 }
 
-/* Reads what is available; returns 0 at EOF/error, 1 if the fd stays open. */
 /* Reads what is there, but at most 1 MiB per call, so a writer faster than us cannot keep the
  * poll loop (and its wall timer) from running. Returns 0 at end of stream. */
 static int drain(struct capture *c) {

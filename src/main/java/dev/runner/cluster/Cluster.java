@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Starts the clustered Vert.x of a node: an embedded Hazelcast member that finds its peers by TCP/IP
@@ -28,7 +29,7 @@ public final class Cluster {
     hz.setProperty("hazelcast.health.monitoring.level", "OFF");
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(config.clusterPort()).setPortAutoIncrement(true);
-    network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(config.clusterHost()));
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(config.clusterHost()));
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

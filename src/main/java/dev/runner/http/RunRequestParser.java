@@ -83,23 +83,26 @@ final class RunRequestParser {
   /** The seed's `tests: {visible, hidden}`, or its other spelling `visible_tests` / `hidden_tests`. */
   private static List<TestCase> tests(JsonObject req) {
     JsonArray visible, hidden;
+    String visibleName = "visible_tests", hiddenName = "hidden_tests";
     if (req.containsKey("tests")) {
       if (!(req.getValue("tests") instanceof JsonObject t)) {
         throw new BadRequest("tests must be an object with 'visible' and 'hidden' arrays, got " + kind(req.getValue("tests")));
       }
-      visible = array(t, "visible", "tests.visible");
-      hidden = array(t, "hidden", "tests.hidden");
+      visibleName = "tests.visible";
+      hiddenName = "tests.hidden";
+      visible = array(t, "visible", visibleName);
+      hidden = array(t, "hidden", hiddenName);
     } else {
-      visible = array(req, "visible_tests", "visible_tests");
-      hidden = array(req, "hidden_tests", "hidden_tests");
+      visible = array(req, "visible_tests", visibleName);
+      hidden = array(req, "hidden_tests", hiddenName);
     }
     int count = visible.size() + hidden.size();
     if (count == 0) throw new BadRequest("tests: at least one visible or hidden test is required");
     if (count > MAX_TESTS) throw new BadRequest(413, "too many tests: " + count + " (at most " + MAX_TESTS + ")");
     List<TestCase> tests = new ArrayList<>(count);
     Set<String> ids = new HashSet<>();
-    addTests(visible, false, "tests.visible", tests, ids);
-    addTests(hidden, true, "tests.hidden", tests, ids);
+    addTests(visible, false, visibleName, tests, ids);
+    addTests(hidden, true, hiddenName, tests, ids);
     return tests;
   }
 
