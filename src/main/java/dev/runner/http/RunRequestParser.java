@@ -56,7 +56,7 @@ final class RunRequestParser {
     if (req.getValue("memory_limit_mb") != null && memoryMb != ((Number) req.getValue("memory_limit_mb")).doubleValue()) {
       throw new BadRequest("memory_limit_mb must be a whole number of megabytes");
     }
-    return new JobRequest(language, code, entrypoint, tests(req), timeoutMs, memoryMb);
+    return new JobRequest(java.util.UUID.randomUUID().toString(), language, code, entrypoint, tests(req), timeoutMs, memoryMb);
   }
 
   private static Object decode(Buffer body) {

@@ -5,14 +5,20 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** A validated job as it travels on the event bus from the HTTP verticle to a worker. */
-public record JobRequest(String language, String code, String entrypoint, List<TestCase> tests,
+/**
+ * A validated job as it travels on the event bus from the HTTP verticle to a worker. {@code id} is
+ * unique per accepted request; a cancellation names it.
+ */
+public record JobRequest(String id, String language, String code, String entrypoint, List<TestCase> tests,
                          long timeoutMs, int memoryMb) {
 
   /** The event bus address of the workers that run this language's jobs. */
   public static String address(String language) {
     return "runner.jobs." + language;
   }
+
+  /** Where a job is cancelled (its client went away): published to every worker, body {"id": ...}. */
+  public static final String CANCEL_ADDRESS = "runner.jobs.cancel";
 
   /** The seed's default memory limit. */
   public static final int DEFAULT_MEMORY_MB = 256;
@@ -43,13 +49,13 @@ public record JobRequest(String language, String code, String entrypoint, List<T
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tests.forEach(c -> t.add(c.toJson()));
-    return new JsonObject().put("language", language).put("code", code).put("entrypoint", entrypoint)
+    return new JsonObject().put("id", id).put("language", language).put("code", code).put("entrypoint", entrypoint)
         .put("tests", t).put("timeout_ms", timeoutMs).put("memory_mb", memoryMb);
   }
 
   public static JobRequest fromJson(JsonObject j) {
     List<TestCase> tests = j.getJsonArray("tests").stream().map(o -> TestCase.fromJson((JsonObject) o)).toList();
-    return new JobRequest(j.getString("language"), j.getString("code"), j.getString("entrypoint"), tests,
+    return new JobRequest(j.getString("id"), j.getString("language"), j.getString("code"), j.getString("entrypoint"), tests,
         j.getLong("timeout_ms"), j.getInteger("memory_mb"));
   }
 }

@@ -7,16 +7,17 @@ import java.util.stream.Stream;
 
 /**
  * How one language's submission is stored and run inside its image, through the harness baked
- * into it (containers/LANG/harness/run.*).
+ * into it (containers/LANG/harness/run.*). {@code minMemoryMb} is the smallest memory limit a job
+ * may ask for: below it the runtime itself cannot start without thrashing (measured, see the README).
  */
 public record Language(String name, String file, List<String> interpreter, String harnessExtension,
-                       Pattern identifier, String outOfMemoryMarker) {
+                       Pattern identifier, String outOfMemoryMarker, int minMemoryMb) {
 
   public static final Map<String, Language> ALL = Map.of(
       "python", new Language("python", "main.py", List.of("/usr/bin/python3"), "py",
-          Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}"), "MemoryError"),
+          Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}"), "MemoryError", 16),
       "javascript", new Language("javascript", "main.js", List.of("/usr/bin/node"), "js",
-          Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}"), "JavaScript heap out of memory"));
+          Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}"), "JavaScript heap out of memory", 48));
 
   private static final String HARNESS = "/opt/runner/run.";
 

@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunResponseTest {
-  private static final JobRequest JOB = new JobRequest("python", "x", null, List.of(
+  private static final JobRequest JOB = new JobRequest("job-1", "python", "x", null, List.of(
       new TestCase("v1", false, "in1", "out1", null),
       new TestCase("v2", false, "in2", "out2", null),
       new TestCase("h1", true, "secret-in", "secret-out", "d")), 5000, 256);
