@@ -14,7 +14,7 @@ packages=$(grep -v '^#' "$here/$lang/packages" | xargs | tr ' ' ',')
 mmdebstrap --variant=essential --include="$packages" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
-  --customize-hook='mkdir -p "$1/opt/runner" "$1/opt/sv/chan" "$1/work"' \
+  --customize-hook='mkdir -p "$1/opt/runner" "$1/opt/sv/chan" "$1/opt/sv/cgroup" "$1/work"' \
   --customize-hook='chmod 0700 "$1/opt/sv"' \
   --customize-hook="copy-in $work/supervisor /opt/runner" \
   --customize-hook="copy-in $(echo "$here/$lang/harness/"*) /opt/runner" \

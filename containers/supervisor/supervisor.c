@@ -3,21 +3,34 @@
  *
  * The worker on the host talks to it over a unix socket in /opt/sv/chan, a host directory mounted
  * under /opt/sv (mode 0700, owned by container root), so the sandbox uid cannot reach the socket.
- * Per test it forks, drops to the sandbox uid and execs; no Podman call is on that path.
+ * Per test it forks, drops to the sandbox uid, installs a seccomp filter and execs; no Podman call is
+ * on that path.
  *
  * Protocol: a request is one header line "VERB key=value ...\n" followed by the blobs whose lengths
  * the header names; every reply is a header line, then its blobs.
  *   PING                                        -> PONG
- *   PUT name_len= data_len= mode=  <name><data> -> OK | ERR msg      (writes /work/<name>)
+ *   PUT name_len= data_len= mode=  <name><data> -> OK | ERR msg
+ *       writes /work/<name> and keeps a copy: the file is restored as it was before every test.
  *   RUN argv_len= stdin_len= cpu_ms= wall_ms= out_bytes= err_bytes= fsize_bytes= nproc= nofile=
  *       report=0|1  <argv, NUL separated><stdin>
- *     -> RESULT exit= signal= cpu_ms= wall_ms= mem_kb= tle= ole= oom= out_len= err_len= err_trunc=
- *        report_len=  <stdout><stderr><report>
- *   RESET                                       -> OK | ERR msg      (kill all, wipe writable dirs)
+ *     -> RESULT exit= signal= cpu_ms= wall_ms= mem_kb= tle= ole= oom= aborted= out_len= err_len=
+ *        err_trunc= report_len=  <stdout><stderr><report>
+ *     -> ERR setup: msg   when a limit, privilege or filter step failed: the program never ran
+ *     While a RUN is in progress the host may send "ABORT\n": the test is killed and its RESULT says
+ *     aborted=1. ABORT outside a run is ignored (no reply).
+ *     After every RUN's reply, before reading the next request: every process is killed, the writable
+ *     dirs are wiped, SysV IPC objects removed and the PUT files restored, so no test sees another's.
+ *   RESET                                       -> OK | ERR msg
+ *     kills all, wipes the writable dirs and forgets the PUT files: the end of a job.
+ * cpu_ms and mem_kb cover the whole process tree of the test: every process is reaped by us.
  * The supervisor knows nothing of expected outputs: it only runs and measures.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -51,10 +64,27 @@
 #define MAX_BLOB (512L * 1024 * 1024)
 #define MAX_ARGS 64
 #define REPORT_CAP 4096
-#define OOM_CONTROL "/sys/fs/cgroup/memory/memory.oom_control"
+#define SV_CGROUP "/opt/sv/cgroup"
+#define MAX_FILES 64
+#define MAX_KEPT_BYTES (64L * 1024 * 1024)
 
 static const char *WIPE_DIRS[] = {WORK_DIR, "/tmp", "/dev/shm", "/dev/mqueue", "/var/tmp", "/run/lock", NULL};
 static int sigchld_pipe[2];
+
+/* The container's cgroup: the supervisor's own mount under /opt/sv when the sandbox has one (the
+ * program's /sys/fs/cgroup is then masked), else the usual place. v1 and v2 layouts. */
+static const char *cgroup_root = "/sys/fs/cgroup";
+
+/* Files PUT by the host, restored before every test. */
+static struct kept_file {
+    char *name, *data;
+    long long len;
+    int mode;
+} kept[MAX_FILES];
+static int kept_count;
+static long long kept_bytes;
+/* Why the sandbox could not be cleaned after a test; the next RUN is refused while it is set. */
+static const char *dirty;
 
 static void die(const char *msg) {
     fprintf(stderr, "supervisor: %s: %s\n", msg, strerror(errno));
@@ -166,10 +196,19 @@ static int copy_to(int sock, int fd, long long len) {
 
 /* ---------- cleanup ---------- */
 
-static void kill_all_and_reap(void) {
+/* Returns the largest peak RSS (KiB) among the processes reaped. */
+static long kill_all_and_reap(void) {
     /* As PID 1 of the container's pid namespace, kill(-1) reaches every other process in it. */
     kill(-1, SIGKILL);
-    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+    long peak = 0;
+    struct rusage ru;
+    for (;;) {
+        pid_t p = wait4(-1, NULL, 0, &ru);
+        if (p > 0) {
+            if (ru.ru_maxrss > peak) peak = ru.ru_maxrss;
+        } else if (errno != EINTR) {
+            return peak;
+        }
     }
 }
 
@@ -214,8 +253,23 @@ static int wipe_dir(const char *path) {
     return wipe_at(fd, st.st_dev);
 }
 
-/* SysV IPC objects outlive their creator: remove the sandbox's, as the sandbox uid (their owner). */
+static int ipc_objects_exist(void) {
+    const char *tables[] = {"/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem"};
+    for (int t = 0; t < 3; t++) {
+        FILE *f = fopen(tables[t], "r");
+        if (!f) return 1; /* cannot tell: try to remove */
+        char line[512];
+        int lines = 0;
+        while (lines < 2 && fgets(line, sizeof line, f)) lines++;
+        fclose(f);
+        if (lines > 1) return 1; /* more than the column titles */
+    }
+    return 0;
+}
+
+/* SysV IPC objects outlive their creator: remove the sandbox's, as the sandbox uid (their creator). */
 static void remove_ipc_objects(void) {
+    if (!ipc_objects_exist()) return;
     pid_t pid = fork();
     if (pid < 0) return;
     if (pid == 0) {
@@ -247,19 +301,40 @@ static int prepare_work_dir(void) {
     return chmod(WORK_DIR, 0700);
 }
 
-static const char *reset_sandbox(void) {
+static const char *write_file(const char *name, const char *data, long long len, int mode);
+
+/* Kills everything, wipes the writable dirs and IPC; then writes back the kept files. */
+static const char *wipe_sandbox(void) {
     kill_all_and_reap();
     remove_ipc_objects();
     for (int i = 0; WIPE_DIRS[i]; i++)
         if (wipe_dir(WIPE_DIRS[i]) < 0) return WIPE_DIRS[i];
     if (prepare_work_dir() < 0) return "prepare work dir";
     if (kill(-1, 0) == 0 || errno != ESRCH) return "processes survived";
+    for (int i = 0; i < kept_count; i++)
+        if (write_file(kept[i].name, kept[i].data, kept[i].len, kept[i].mode)) return "restore kept files";
     return NULL;
+}
+
+static void forget_files(void) {
+    for (int i = 0; i < kept_count; i++) {
+        free(kept[i].name);
+        free(kept[i].data);
+    }
+    kept_count = 0;
+    kept_bytes = 0;
+}
+
+/* The end of a job: nothing of it stays, not even its files. */
+static const char *reset_sandbox(void) {
+    forget_files();
+    dirty = wipe_sandbox();
+    return dirty;
 }
 
 /* ---------- PUT ---------- */
 
-static const char *put_file(const char *name, const char *data, long long len, int mode) {
+static const char *write_file(const char *name, const char *data, long long len, int mode) {
     if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > 255)
         return "bad file name";
     int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -269,9 +344,21 @@ static const char *put_file(const char *name, const char *data, long long len, i
     close(dir);
     if (fd < 0) return "create file";
     int rc = write_full(fd, data, (size_t)len);
-    fchmod(fd, mode & 0755);
+    if (fchmod(fd, mode & 0755) < 0) rc = -1;
     close(fd);
     return rc < 0 ? "write file" : NULL;
+}
+
+/* Writes the file and keeps it (taking name and data) so every test starts from it. */
+static const char *put_file(char *name, char *data, long long len, int mode) {
+    for (int i = 0; i < kept_count; i++)
+        if (!strcmp(kept[i].name, name)) return "file already stored";
+    if (kept_count == MAX_FILES || kept_bytes + len > MAX_KEPT_BYTES) return "too many files";
+    const char *err = write_file(name, data, len, mode);
+    if (err) return err;
+    kept[kept_count++] = (struct kept_file){name, data, len, mode};
+    kept_bytes += len;
+    return NULL;
 }
 
 /* ---------- RUN ---------- */
@@ -296,15 +383,23 @@ static void on_sigchld(int sig) {
     errno = saved;
 }
 
-static long oom_kills(void) {
-    FILE *f = fopen(OOM_CONTROL, "r");
+/* The value of "key N" in a cgroup file such as memory.oom_control (v1) or memory.events (v2). */
+static long cgroup_counter(const char *file, const char *key) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", cgroup_root, file);
+    FILE *f = fopen(path, "r");
     if (!f) return -1;
-    char key[64];
+    char k[64];
     long val, result = -1;
-    while (fscanf(f, "%63s %ld", key, &val) == 2)
-        if (!strcmp(key, "oom_kill")) result = val;
+    while (fscanf(f, "%63s %ld", k, &val) == 2)
+        if (!strcmp(k, key)) result = val;
     fclose(f);
     return result;
+}
+
+static long oom_kills(void) {
+    long v1 = cgroup_counter("memory/memory.oom_control", "oom_kill");
+    return v1 >= 0 ? v1 : cgroup_counter("memory.events", "oom_kill");
 }
 
 /* Reads what is there, but at most 1 MiB per call, so a writer faster than us cannot keep the
@@ -325,49 +420,141 @@ static int drain(struct capture *c) {
     return 1;
 }
 
-static void set_limit(int resource, rlim_t soft, rlim_t hard) {
-    struct rlimit rl = {soft, hard};
-    setrlimit(resource, &rl);
+/* The program's own filter, on top of the container's profile: no namespaces (the kernel surface of
+ * user-namespace exploits), no kernel keyrings (keyed by uid, they would outlive the job), only the
+ * socket families a judged program needs, no io_uring, ptrace, bpf, perf or userfaultfd. Other
+ * architectures' syscall tables are refused outright. */
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#define RET_ERRNO(e) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((e)&SECCOMP_RET_DATA))
+#define RET_ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+#define DENY(nr, e) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), RET_ERRNO(e)
+#define NAMESPACE_FLAGS 0x7E020000 /* CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+
+static int install_seccomp(void) {
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000 /* x32 */, 0, 1),
+        RET_ERRNO(ENOSYS),
+        DENY(__NR_keyctl, EPERM),
+        DENY(__NR_add_key, EPERM),
+        DENY(__NR_request_key, EPERM),
+        DENY(__NR_unshare, EPERM),
+        DENY(__NR_setns, EPERM),
+        DENY(__NR_clone3, ENOSYS), /* flags behind a pointer: glibc falls back to clone */
+        DENY(__NR_io_uring_setup, ENOSYS),
+        DENY(__NR_io_uring_enter, ENOSYS),
+        DENY(__NR_io_uring_register, ENOSYS),
+        DENY(__NR_ptrace, EPERM),
+        DENY(__NR_process_vm_readv, EPERM),
+        DENY(__NR_process_vm_writev, EPERM),
+        DENY(__NR_bpf, EPERM),
+        DENY(__NR_perf_event_open, EPERM),
+        DENY(__NR_userfaultfd, EPERM),
+        DENY(__NR_mount, EPERM),
+        DENY(__NR_pivot_root, EPERM),
+        DENY(__NR_chroot, EPERM),
+        /* clone: threads and plain forks, never new namespaces */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 0, 1),
+        RET_ERRNO(EPERM),
+        RET_ALLOW,
+        /* socket: unix, IPv4, IPv6 (loopback only: no network), and netlink for routing queries only
+         * (if_nameindex, getifaddrs) */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 9),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* NETLINK_ROUTE */, 0, 1),
+        RET_ALLOW,
+        RET_ERRNO(EAFNOSUPPORT),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socketpair, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
+        RET_ALLOW,
+        RET_ERRNO(EAFNOSUPPORT),
+        RET_ALLOW,
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
-static void exec_child(char **argv, int in_fd, int out_fd, int err_fd, int report_fd, const struct run_limits *lim) {
+/* In the child: a step that failed is reported on the setup pipe, and the program never runs. */
+static void setup_failed(int setup_fd, const char *what) {
+    dprintf(setup_fd, "%s: %s", what, strerror(errno));
+    _exit(126);
+}
+
+static void set_limit(int setup_fd, int resource, rlim_t value, const char *name) {
+    struct rlimit rl = {value, value};
+    if (setrlimit(resource, &rl) < 0) setup_failed(setup_fd, name);
+}
+
+static void exec_child(char **argv, int in_fd, int out_fd, int err_fd, int report_fd, int setup_fd,
+                       const struct run_limits *lim) {
+    /* Out of the way of the fds below; close-on-exec, so a successful exec says nothing. */
+    int sfd = fcntl(setup_fd, F_DUPFD_CLOEXEC, 1000);
+    if (sfd < 0) _exit(126);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
-    setsid();
-    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(126);
-    if (report_fd >= 0 && dup2(report_fd, 3) < 0) _exit(126);
-    int first_closed = report_fd >= 0 ? 4 : 3;
-    if (syscall(SYS_close_range, first_closed, ~0U, 0) < 0)
-        for (int fd = first_closed; fd < 4096; fd++) close(fd);
-    if (chdir(WORK_DIR) < 0) _exit(126);
+    if (setsid() < 0) setup_failed(sfd, "setsid");
+    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) setup_failed(sfd, "dup2");
+    if (report_fd >= 0 && dup2(report_fd, 3) < 0) setup_failed(sfd, "dup2");
+    unsigned first_closed = report_fd >= 0 ? 4 : 3;
+    if (syscall(SYS_close_range, first_closed, (unsigned)sfd - 1, 0) < 0 ||
+        syscall(SYS_close_range, (unsigned)sfd + 1, ~0U, 0) < 0)
+        setup_failed(sfd, "close_range");
+    if (chdir(WORK_DIR) < 0) setup_failed(sfd, "chdir");
 
     rlim_t cpu_s = (rlim_t)((lim->cpu_ms + 999) / 1000);
-    set_limit(RLIMIT_CPU, cpu_s, cpu_s + 1);
-    set_limit(RLIMIT_FSIZE, (rlim_t)lim->fsize_bytes, (rlim_t)lim->fsize_bytes);
-    set_limit(RLIMIT_NOFILE, (rlim_t)lim->nofile, (rlim_t)lim->nofile);
-    set_limit(RLIMIT_NPROC, (rlim_t)lim->nproc, (rlim_t)lim->nproc);
-    set_limit(RLIMIT_CORE, 0, 0);
-    set_limit(RLIMIT_MSGQUEUE, 0, 0);
+    struct rlimit cpu = {cpu_s, cpu_s + 1};
+    if (setrlimit(RLIMIT_CPU, &cpu) < 0) setup_failed(sfd, "RLIMIT_CPU");
+    set_limit(sfd, RLIMIT_FSIZE, (rlim_t)lim->fsize_bytes, "RLIMIT_FSIZE");
+    set_limit(sfd, RLIMIT_NOFILE, (rlim_t)lim->nofile, "RLIMIT_NOFILE");
+    set_limit(sfd, RLIMIT_NPROC, (rlim_t)lim->nproc, "RLIMIT_NPROC");
+    set_limit(sfd, RLIMIT_CORE, 0, "RLIMIT_CORE");
+    set_limit(sfd, RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE");
     /* The test, not the supervisor, is what the OOM killer should pick. */
     int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (oom >= 0) {
-        ssize_t ignored = write(oom, "1000", 4);
-        (void)ignored;
-        close(oom);
-    }
-    if (setgroups(0, NULL) < 0 || setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 ||
-        setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) {
-        dprintf(2, "supervisor: cannot drop privileges\n");
-        _exit(126);
-    }
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (oom < 0 || write(oom, "1000", 4) != 4) setup_failed(sfd, "oom_score_adj");
+    close(oom);
+    if (setgroups(0, NULL) < 0) setup_failed(sfd, "setgroups");
+    if (setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0) setup_failed(sfd, "setresgid");
+    if (setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) setup_failed(sfd, "setresuid");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) setup_failed(sfd, "no_new_privs");
+    if (install_seccomp() < 0) setup_failed(sfd, "seccomp");
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp", "LANG=C.UTF-8",
                     "PYTHONDONTWRITEBYTECODE=1", NULL};
     execve(argv[0], argv, envp);
-    dprintf(2, "supervisor: exec %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
+    setup_failed(sfd, "execve");
+}
+
+static long long cpu_ms_of(const struct rusage *ru) {
+    return ru->ru_utime.tv_sec * 1000LL + ru->ru_utime.tv_usec / 1000 + ru->ru_stime.tv_sec * 1000LL +
+           ru->ru_stime.tv_usec / 1000;
+}
+
+static void free_captures(struct capture *caps) {
+    for (int i = 0; i < 3; i++) {
+        if (caps[i].fd >= 0) close(caps[i].fd);
+        free(caps[i].buf);
+    }
+}
+
+/* Returns 1 when the host asked to abort the run, -1 when the connection broke or the host sent
+ * anything else (the stream is out of step). */
+static int host_interrupt(int sock) {
+    char line[64];
+    if (read_line(sock, line, sizeof line) < 0) return -1;
+    return strcmp(line, "ABORT") ? -1 : 1;
 }
 
 static int run_test(int sock, const char *argv_blob, long long argv_len, int in_fd, const struct run_limits *lim) {
@@ -380,38 +567,63 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
         close(in_fd);
         return reply(sock, "ERR empty argv");
     }
-    int out_p[2], err_p[2], rep_p[2] = {-1, -1};
-    if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || (lim->report && pipe2(rep_p, O_CLOEXEC) < 0))
-    {
-        close(in_fd);
-        return reply(sock, "ERR pipe: %s", strerror(errno));
+    int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep_p[2] = {-1, -1}, setup_p[2] = {-1, -1};
+    struct capture caps[3] = {
+        {-1, malloc((size_t)lim->out_bytes + 1), 0, (size_t)lim->out_bytes, 0},
+        {-1, malloc((size_t)lim->err_bytes + 1), 0, (size_t)lim->err_bytes, 0},
+        {-1, malloc(REPORT_CAP), 0, REPORT_CAP, 0},
+    };
+    if (!caps[0].buf || !caps[1].buf || !caps[2].buf || pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 ||
+        (lim->report && pipe2(rep_p, O_CLOEXEC) < 0) || pipe2(setup_p, O_CLOEXEC) < 0) {
+        int e = errno;
+        int fds[] = {in_fd, out_p[0], out_p[1], err_p[0], err_p[1], rep_p[0], rep_p[1], setup_p[0], setup_p[1]};
+        for (unsigned i = 0; i < sizeof fds / sizeof fds[0]; i++)
+            if (fds[i] >= 0) close(fds[i]);
+        free_captures(caps);
+        return reply(sock, "ERR setup: %s", strerror(e));
     }
+    caps[0].fd = out_p[0];
+    caps[1].fd = err_p[0];
+    caps[2].fd = rep_p[0];
 
     /* Room for a whole output limit: a runtime that queues writes when the pipe is full (node)
      * would otherwise buffer a flood in its own memory instead of reaching the output limit. */
     fcntl(out_p[1], F_SETPIPE_SZ, 1 << 20);
     fcntl(err_p[1], F_SETPIPE_SZ, 1 << 20);
-    struct capture caps[3] = {
-        {out_p[0], malloc((size_t)lim->out_bytes + 1), 0, (size_t)lim->out_bytes, 0},
-        {err_p[0], malloc((size_t)lim->err_bytes + 1), 0, (size_t)lim->err_bytes, 0},
-        {rep_p[0], malloc(REPORT_CAP), 0, REPORT_CAP, 0},
-    };
     long oom_before = oom_kills();
+    struct rusage tree_before, tree_after;
+    getrusage(RUSAGE_CHILDREN, &tree_before);
     long long start = now_ms();
     pid_t pid = fork();
-    if (pid == 0) exec_child(argv, in_fd, out_p[1], err_p[1], rep_p[1], lim);
+    if (pid == 0) exec_child(argv, in_fd, out_p[1], err_p[1], rep_p[1], setup_p[1], lim);
     close(in_fd);
     close(out_p[1]);
     close(err_p[1]);
     if (rep_p[1] >= 0) close(rep_p[1]);
+    close(setup_p[1]);
     if (pid < 0) {
-        for (int i = 0; i < 3; i++) { if (caps[i].fd >= 0) close(caps[i].fd); free(caps[i].buf); }
-        return reply(sock, "ERR fork: %s", strerror(errno));
+        int e = errno;
+        close(setup_p[0]);
+        free_captures(caps);
+        return reply(sock, "ERR setup: fork: %s", strerror(e));
+    }
+    /* Until the exec, the child reports any failed step here; the exec closes it empty. */
+    char setup_err[256];
+    ssize_t setup_len;
+    while ((setup_len = read(setup_p[0], setup_err, sizeof setup_err - 1)) < 0 && errno == EINTR) {
+    }
+    close(setup_p[0]);
+    if (setup_len != 0) {
+        setup_err[setup_len > 0 ? setup_len : 0] = 0;
+        kill(pid, SIGKILL);
+        kill_all_and_reap();
+        free_captures(caps);
+        return reply(sock, "ERR setup: %s", setup_len > 0 ? setup_err : "lost");
     }
     for (int i = 0; i < 3; i++)
         if (caps[i].fd >= 0) fcntl(caps[i].fd, F_SETFL, O_NONBLOCK);
 
-    int status = 0, exited = 0, tle = 0, ole = 0;
+    int status = 0, exited = 0, tle = 0, ole = 0, aborted = 0, broken = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     while (!exited) {
@@ -420,20 +632,28 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
             tle = 1;
             break;
         }
-        struct pollfd pf[4];
-        int n = 0, idx[4];
+        struct pollfd pf[5];
+        int n = 0, idx[5];
         for (int i = 0; i < 3; i++)
             if (caps[i].fd >= 0) { pf[n].fd = caps[i].fd; pf[n].events = POLLIN; idx[n++] = i; }
         pf[n].fd = sigchld_pipe[0];
         pf[n].events = POLLIN;
         idx[n++] = -1;
+        pf[n].fd = sock;
+        pf[n].events = POLLIN;
+        idx[n++] = -2;
         if (poll(pf, (nfds_t)n, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR) break;
         for (int k = 0; k < n; k++) {
             if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            if (idx[k] < 0) {
+            if (idx[k] == -1) {
                 char drainbuf[64];
                 while (read(sigchld_pipe[0], drainbuf, sizeof drainbuf) > 0) {
                 }
+                continue;
+            }
+            if (idx[k] == -2) {
+                aborted = 1;
+                if (host_interrupt(sock) < 0) broken = 1;
                 continue;
             }
             struct capture *c = &caps[idx[k]];
@@ -443,6 +663,7 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
             ole = 1;
             break;
         }
+        if (aborted) break;
         if (wait4(pid, &status, WNOHANG, &ru) == pid) exited = 1;
     }
     if (!exited) {
@@ -453,36 +674,63 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
     }
     long long wall = now_ms() - start;
     /* Whatever the test left behind dies now; then take what it wrote before dying. */
-    kill_all_and_reap();
+    long peak_kb = kill_all_and_reap();
+    if (ru.ru_maxrss > peak_kb) peak_kb = ru.ru_maxrss;
+    getrusage(RUSAGE_CHILDREN, &tree_after);
     for (int i = 0; i < 3; i++)
         if (caps[i].fd >= 0) {
             for (int k = 0; k < 8 && drain(&caps[i]); k++) {
             }
             close(caps[i].fd);
+            caps[i].fd = -1;
         }
     if (caps[0].overflow) ole = 1;
+    if (broken) {
+        free_captures(caps);
+        return -1;
+    }
     long oom_after = oom_kills();
     int oom = oom_before >= 0 && oom_after > oom_before;
 
-    long long cpu = ru.ru_utime.tv_sec * 1000LL + ru.ru_utime.tv_usec / 1000 + ru.ru_stime.tv_sec * 1000LL +
-                    ru.ru_stime.tv_usec / 1000;
+    /* Every process of the test has been reaped by now, by us or by its parent: the tree's CPU. */
+    long long cpu = cpu_ms_of(&tree_after) - cpu_ms_of(&tree_before);
     if (cpu > lim->cpu_ms) tle = 1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     if (sig == SIGXCPU) tle = 1;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     int rc = reply(sock,
-                   "RESULT exit=%d signal=%d cpu_ms=%lld wall_ms=%lld mem_kb=%ld tle=%d ole=%d oom=%d "
+                   "RESULT exit=%d signal=%d cpu_ms=%lld wall_ms=%lld mem_kb=%ld tle=%d ole=%d oom=%d aborted=%d "
                    "out_len=%zu err_len=%zu err_trunc=%d report_len=%zu",
-                   code, sig, cpu, wall, ru.ru_maxrss, tle, ole, oom, caps[0].len, caps[1].len, caps[1].overflow,
-                   caps[2].len);
+                   code, sig, cpu, wall, peak_kb, tle, ole, oom, aborted, caps[0].len, caps[1].len,
+                   caps[1].overflow, caps[2].len);
     if (rc == 0) rc = write_full(sock, caps[0].buf, caps[0].len);
     if (rc == 0) rc = write_full(sock, caps[1].buf, caps[1].len);
     if (rc == 0) rc = write_full(sock, caps[2].buf, caps[2].len);
-    for (int i = 0; i < 3; i++) free(caps[i].buf);
+    free_captures(caps);
     return rc;
 }
 
 /* ---------- connection loop ---------- */
+
+/* stdin from memory, streamed from the socket: a memfd holds the input, once, only while this test
+ * runs, sealed so the program cannot change or grow it. Returns the fd, -1 when the stream is out of
+ * step (drop the connection), -2 when the input could not be stored (errno says why). */
+static int read_stdin(int conn, long long len) {
+    int fd = (int)syscall(SYS_memfd_create, "stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int copied = fd >= 0 ? copy_to(conn, fd, len) : -1;
+    if (copied < 0) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    if (copied == 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -2;
+    }
+    return fd;
+}
 
 static int serve(int conn) {
     char header[MAX_HEADER];
@@ -491,6 +739,8 @@ static int serve(int conn) {
         sscanf(header, "%15s", verb);
         if (!strcmp(verb, "PING")) {
             if (reply(conn, "PONG") < 0) return -1;
+        } else if (!strcmp(verb, "ABORT")) {
+            continue; /* the run it meant has ended already */
         } else if (!strcmp(verb, "RESET")) {
             const char *err = reset_sandbox();
             if ((err ? reply(conn, "ERR reset %s", err) : reply(conn, "OK")) < 0) return -1;
@@ -500,9 +750,14 @@ static int serve(int conn) {
             char *name = read_blob(conn, name_len), *data = name ? read_blob(conn, data_len) : NULL;
             if (!name || !data) { free(name); return -1; }
             const char *err = put_file(name, data, data_len, (int)header_num(header, "mode", 0644));
-            free(name);
-            free(data);
-            if ((err ? reply(conn, "ERR %s: %s", err, strerror(errno)) : reply(conn, "OK")) < 0) return -1;
+            if (err) {
+                int e = errno;
+                free(name);
+                free(data);
+                if (reply(conn, "ERR %s: %s", err, strerror(e)) < 0) return -1;
+            } else if (reply(conn, "OK") < 0) {
+                return -1;
+            }
         } else if (!strcmp(verb, "RUN")) {
             struct run_limits lim = {
                 .cpu_ms = header_num(header, "cpu_ms", 1000),
@@ -520,25 +775,23 @@ static int serve(int conn) {
             long long argv_len = header_num(header, "argv_len", -1), in_len = header_num(header, "stdin_len", -1);
             char *argv_blob = read_blob(conn, argv_len);
             if (!argv_blob) return -1;
-            /* stdin from memory, streamed from the socket: a memfd holds the input, once, only
-             * while this test runs. */
-            int in_fd = (int)syscall(SYS_memfd_create, "stdin", MFD_CLOEXEC);
-            int copied = in_fd >= 0 ? copy_to(conn, in_fd, in_len) : -1;
-            if (copied < 0) { /* the stream is out of step: drop the connection */
+            int in_fd = read_stdin(conn, in_len);
+            if (in_fd == -1) {
                 free(argv_blob);
-                if (in_fd >= 0) close(in_fd);
                 return -1;
             }
-            if (copied == 0 || lseek(in_fd, 0, SEEK_SET) < 0) {
-                int e = errno;
-                free(argv_blob);
+            int rc;
+            if (in_fd == -2) rc = reply(conn, "ERR setup: stdin: %s", strerror(errno));
+            else if (dirty) {
                 close(in_fd);
-                if (reply(conn, "ERR stdin: %s", strerror(e)) < 0) return -1;
-                continue;
+                rc = reply(conn, "ERR setup: the sandbox could not be cleaned: %s", dirty);
+            } else {
+                rc = run_test(conn, argv_blob, argv_len, in_fd, &lim);
             }
-            int rc = run_test(conn, argv_blob, argv_len, in_fd, &lim);
             free(argv_blob);
             if (rc < 0) return -1;
+            /* While the host judges this test, make the next one start from a clean sandbox. */
+            dirty = wipe_sandbox();
         } else {
             reply(conn, "ERR unknown verb");
             return -1;
@@ -563,6 +816,7 @@ int main(void) {
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
     umask(077);
+    if (access(SV_CGROUP "/.", F_OK) == 0 && access(SV_CGROUP "/memory", F_OK) == 0) cgroup_root = SV_CGROUP;
     if (prepare_work_dir() < 0) die("prepare " WORK_DIR);
 
     int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -3,6 +3,7 @@ package dev.runner;
 import dev.runner.config.RunnerConfig;
 import dev.runner.podman.PodmanClient;
 import dev.runner.sandbox.SandboxSpec;
+import dev.runner.sandbox.SandboxTemplate;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +33,12 @@ public final class TestEnvironment {
     if (images == null) throw new IllegalStateException("RUNNER_IMAGES is not set: run the tests with ./runner test");
     for (String pair : images.split(",")) if (pair.startsWith(language + "=")) return pair.substring(language.length() + 1);
     throw new IllegalStateException("no image for " + language + " in RUNNER_IMAGES");
+  }
+
+  /** The sandboxes of one language's image, under a label of this JVM's own. */
+  public static SandboxTemplate template(String language, String labelPrefix) {
+    return new SandboxTemplate(image(language), stateDir(), label(labelPrefix),
+        Path.of(System.getenv().getOrDefault("RUNNER_SECCOMP_PROFILE", "conf/seccomp.json")).toAbsolutePath());
   }
 
   /**

@@ -14,7 +14,7 @@ public record RunnerConfig(
     String podmanSocket, Path stateDir, Map<String, String> images,
     PoolSettings pool,
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
-    String sandboxLabel) {
+    String sandboxLabel, Path seccompProfile) {
 
   /** Warm containers per language, when one is retired, and how long a job may wait for one. */
   public record PoolSettings(int size, int maxJobs, Duration maxAge, Duration acquireTimeout) {}
@@ -37,7 +37,10 @@ public record RunnerConfig(
         env.getOrDefault("RUNNER_CLUSTER_NAME", "runner"),
         env.getOrDefault("RUNNER_CLUSTER_HOST", "127.0.0.1"), intOf(env, "RUNNER_CLUSTER_PORT", 5701),
         env.getOrDefault("RUNNER_CLUSTER_MEMBERS", "127.0.0.1"),
-        env.getOrDefault("RUNNER_SANDBOX_LABEL", "runner"));
+        // Each node's own by default (its HTTP port is unique on the host): a node's start removes the
+        // leftovers of its own label only, never another live node's sandboxes.
+        env.getOrDefault("RUNNER_SANDBOX_LABEL", "node-" + intOf(env, "RUNNER_PORT", 6161)),
+        Path.of(env.getOrDefault("RUNNER_SECCOMP_PROFILE", "conf/seccomp.json")).toAbsolutePath());
   }
 
   private static int intOf(Map<String, String> env, String key, int fallback) {

@@ -1,6 +1,7 @@
 package dev.runner.jobs;
 
 import dev.runner.lang.Language;
+import dev.runner.sandbox.JobCancelledException;
 import dev.runner.sandbox.RunLimits;
 import dev.runner.sandbox.RunResult;
 import dev.runner.sandbox.SupervisorClient;
@@ -13,6 +14,7 @@ import java.util.List;
  * Runs one job on one sandbox: stores the code, runs the tests one after another and judges each
  * against its expected output, here in the service (expected outputs never enter a sandbox, and a
  * test's input is there only while it runs). The caller resets or retires the sandbox afterwards.
+ * When {@code cancelled} completes, the running test is aborted and no further test starts.
  */
 public final class JobRunner {
   /** A program printing more than this on stdout gets OLE. */
@@ -27,12 +29,17 @@ public final class JobRunner {
 
   private JobRunner() {}
 
-  public static Future<List<TestOutcome>> run(SupervisorClient sv, Language lang, JobRequest job) {
+  public static Future<List<TestOutcome>> run(SupervisorClient sv, Language lang, JobRequest job, Future<Void> cancelled) {
     RunLimits limits = new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_LIMIT, RETURNED_OUTPUT, FILE_SIZE_LIMIT,
         PROCESS_LIMIT, OPEN_FILES_LIMIT);
     List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
+    boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
+    cancelled.onComplete(v -> {
+      if (!finished[0]) sv.abort();
+    });
     return sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
-        .compose(v -> runFrom(0, null, sv, lang, job, limits, new OutputBudget(RETURNED_PER_JOB), outcomes))
+        .compose(v -> runFrom(0, null, sv, lang, job, limits, new OutputBudget(RETURNED_PER_JOB), outcomes, cancelled))
+        .onComplete(ar -> finished[0] = true)
         .map(v -> outcomes);
   }
 
@@ -41,12 +48,15 @@ public final class JobRunner {
    * first test, normally), tests run in detect mode; a compile error ends the job with CE for all.
    */
   private static Future<Void> runFrom(int index, String mode, SupervisorClient sv, Language lang, JobRequest job,
-                                      RunLimits limits, OutputBudget budget, List<TestOutcome> outcomes) {
+                                      RunLimits limits, OutputBudget budget, List<TestOutcome> outcomes,
+                                      Future<Void> cancelled) {
+    if (cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
     if (index == job.tests().size()) return Future.succeededFuture();
     TestCase test = job.tests().get(index);
     boolean detect = mode == null;
     List<String> argv = lang.run(detect ? Language.detect(job.entrypoint()) : mode);
     return sv.run(argv, test.input().getBytes(StandardCharsets.UTF_8), limits, detect).compose(r -> {
+      if (r.aborted()) return Future.failedFuture(new JobCancelledException());
       String reported = r.report().toString(StandardCharsets.UTF_8).trim();
       if (detect && reported.equals("CE")) {
         String err = r.stderr().toString(StandardCharsets.UTF_8);
@@ -58,7 +68,7 @@ public final class JobRunner {
       }
       outcomes.add(judge(test, r, lang, job, budget));
       String next = detect ? (lang.runs(reported) ? reported : null) : mode;
-      return runFrom(index + 1, next, sv, lang, job, limits, budget, outcomes);
+      return runFrom(index + 1, next, sv, lang, job, limits, budget, outcomes, cancelled);
     });
   }
 

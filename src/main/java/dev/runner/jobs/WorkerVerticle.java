@@ -3,9 +3,12 @@ package dev.runner.jobs;
 import dev.runner.config.RunnerConfig;
 import dev.runner.lang.Language;
 import dev.runner.podman.PodmanClient;
+import dev.runner.sandbox.JobCancelledException;
 import dev.runner.sandbox.NoSandboxException;
+import dev.runner.sandbox.SandboxFailure;
 import dev.runner.sandbox.Sandbox;
 import dev.runner.sandbox.SandboxPool;
+import dev.runner.sandbox.SandboxTemplate;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -22,13 +25,19 @@ import java.util.logging.Logger;
  * Takes jobs from the event bus (one address per language it has an image for), runs each on a
  * leased sandbox and replies with the per-test outcomes. A job whose sandbox broke under it (not
  * a verdict: Podman or the supervisor failed) is retried once on a fresh sandbox; otherwise the
- * reply is a failure with 503, so the caller never waits forever.
+ * reply is a failure with 503, so the caller never waits forever. A cancellation (its client went
+ * away) drops a waiting job from the line and aborts a running one; its sandbox goes back, reset.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(WorkerVerticle.class.getName());
   public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
+  /** Cancellations that arrived before their job: kept this long, then forgotten. */
+  private static final long EARLY_CANCEL_MS = 60_000;
+  public static final int CANCELLED = 499;
   private final Map<String, SandboxPool> pools = new HashMap<>();
+  private final Map<String, Promise<Void>> running = new HashMap<>();
+  private final Map<String, Long> cancelledEarly = new HashMap<>();
   private PodmanClient podman;
 
   public WorkerVerticle(RunnerConfig config) {
@@ -49,15 +58,28 @@ public final class WorkerVerticle extends VerticleBase {
           config.images().forEach((name, image) -> {
             Language lang = Language.ALL.get(name);
             if (lang == null) return;
-            SandboxPool pool = new SandboxPool(vertx, podman, net, image, config.stateDir(), config.sandboxLabel(),
+            SandboxPool pool = new SandboxPool(vertx, podman, net,
+                new SandboxTemplate(image, config.stateDir(), config.sandboxLabel(), config.seccompProfile()),
                 config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
             pools.put(name, pool);
             pool.start();
             consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.address(name), m -> handle(m, lang, pool))
                 .completion());
           });
+          consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancel(m.body().getString("id")))
+              .completion());
           return Future.all(consumers);
         });
+  }
+
+  private void cancel(String id) {
+    if (id == null) return;
+    Promise<Void> job = running.get(id);
+    if (job != null) {
+      job.tryComplete();
+    } else if (cancelledEarly.size() < 10_000) {
+      cancelledEarly.put(id, vertx.setTimer(EARLY_CANCEL_MS, t -> cancelledEarly.remove(id)));
+    }
   }
 
   private void handle(Message<JsonObject> message, Language lang, SandboxPool pool) {
@@ -68,33 +90,44 @@ public final class WorkerVerticle extends VerticleBase {
       message.fail(400, "malformed job: " + e.getMessage());
       return;
     }
-    runOn(pool, lang, job, 1).onComplete(ar -> {
+    Promise<Void> cancelled = Promise.promise();
+    Long early = cancelledEarly.remove(job.id());
+    if (early != null) {
+      vertx.cancelTimer(early);
+      cancelled.complete();
+    }
+    running.put(job.id(), cancelled);
+    runOn(pool, lang, job, cancelled.future(), 1).onComplete(ar -> {
+      running.remove(job.id());
       if (ar.succeeded()) {
         JsonArray tests = new JsonArray();
         ar.result().forEach(t -> tests.add(t.toJson()));
         message.reply(new JsonObject().put("tests", tests));
       } else {
-        message.fail(UNAVAILABLE, ar.cause().getMessage());
+        message.fail(ar.cause() instanceof JobCancelledException ? CANCELLED : UNAVAILABLE, ar.cause().getMessage());
       }
     });
   }
 
-  private Future<List<TestOutcome>> runOn(SandboxPool pool, Language lang, JobRequest job, int retries) {
+  private Future<List<TestOutcome>> runOn(SandboxPool pool, Language lang, JobRequest job, Future<Void> cancelled, int retries) {
     // The reset happens after the reply, off the job's latency; the sandbox is lent again only after it.
-    return pool.acquire(job.sandboxMemoryBytes()).compose(lease -> {
+    return pool.acquire(job.sandboxMemoryBytes(), cancelled).compose(lease -> {
           // A supervisor that stops answering must not hold the job, nor the sandbox, forever.
           Promise<List<TestOutcome>> done = Promise.promise();
-          long timer = vertx.setTimer(job.deadlineMs(), t -> done.tryFail(new IllegalStateException("the sandbox stopped answering")));
-          JobRunner.run(lease.sandbox().supervisor(), lang, job).onComplete(done::tryComplete, done::tryFail);
+          long timer = vertx.setTimer(job.deadlineMs(), t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
+          JobRunner.run(lease.sandbox().supervisor(), lang, job, cancelled).onComplete(done::tryComplete, done::tryFail);
           return done.future().onComplete(ar -> {
             vertx.cancelTimer(timer);
-            lease.release(ar.succeeded());
+            // An aborted job leaves a sound sandbox: reset and lent again, not replaced.
+            lease.release(ar.succeeded() || ar.cause() instanceof JobCancelledException);
           });
         })
         .recover(err -> {
-          if (err instanceof NoSandboxException || retries == 0) return Future.failedFuture(err);
+          if (err instanceof NoSandboxException || err instanceof JobCancelledException || retries == 0) {
+            return Future.failedFuture(err);
+          }
           LOG.warning("a sandbox failed under a " + lang.name() + " job, retrying on a fresh one: " + err.getMessage());
-          return runOn(pool, lang, job, retries - 1);
+          return runOn(pool, lang, job, cancelled, retries - 1);
         });
   }
 

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** One started sandbox container and the connection to its supervisor. */
 public final class Sandbox {
@@ -27,19 +28,44 @@ public final class Sandbox {
 
   public SupervisorClient supervisor() { return supervisor; }
 
-  /** Creates and starts a container, then connects once its supervisor listens. Off the request path. */
-  public static Future<Sandbox> launch(Vertx vertx, PodmanClient podman, NetClient net, String image, Path stateDir,
-                                      long memoryBytes, String label) {
-    String name = "runner-" + label + "-" + UUID.randomUUID().toString().substring(0, 12);
-    String dir = stateDir.resolve("sandboxes").resolve(name).toString();
-    // The channel dir is only reachable through /opt/sv (mode 0700, container root) inside the sandbox.
-    return vertx.fileSystem().mkdirs(dir, "rwx-wx-wx")
-        .compose(v -> vertx.fileSystem().chmod(dir, "rwx-wx-wx"))
-        .compose(v -> podman.create(SandboxSpec.of(name, image, dir, memoryBytes, label)))
-        .compose(id -> podman.start(id)
-            .compose(v -> connect(vertx, net, dir + "/sv.sock", 100))
-            .map(sv -> new Sandbox(vertx, podman, id, dir, sv))
-            .recover(err -> podman.remove(id).transform(x -> Future.failedFuture(err))));
+  /**
+   * Creates and starts a container, then connects once its supervisor listens. Off the request path.
+   * The channel dirs live in {@code stateDir/sandboxes} (0700, root): only root on the host and the
+   * container's own root (Podman chowns its dir to it) can reach a supervisor's socket.
+   */
+  public static Future<Sandbox> launch(Vertx vertx, PodmanClient podman, NetClient net, SandboxTemplate template,
+                                      long memoryBytes) {
+    String name = namePrefix(template.label()) + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String parent = template.stateDir().resolve("sandboxes").toString();
+    String dir = parent + "/" + name;
+    return vertx.fileSystem().mkdirs(parent, "rwx------")
+        .compose(v -> vertx.fileSystem().chmod(parent, "rwx------"))
+        .compose(v -> vertx.fileSystem().mkdir(dir, "rwx------"))
+        .compose(v -> podman.create(SandboxSpec.of(name, template.image(), dir, memoryBytes, template.label(),
+                template.seccompProfile().toString()))
+            .compose(id -> podman.start(id)
+                .compose(x -> connect(vertx, net, dir + "/" + SOCKET, 100))
+                .map(sv -> new Sandbox(vertx, podman, id, dir, sv))
+                .recover(err -> podman.remove(id).transform(x -> Future.failedFuture(err))))
+            .recover(err -> removeChannelDir(vertx, dir).transform(x -> Future.failedFuture(err))));
+  }
+
+  private static final String SOCKET = "sv.sock";
+
+  private static String namePrefix(String label) {
+    return "runner-" + label + "-";
+  }
+
+  /**
+   * Deletes the socket, by its one known name, and the then empty dir: never a recursive walk over a
+   * dir the container's root could have written into (unlink and rmdir do not follow links).
+   */
+  private static Future<Void> removeChannelDir(Vertx vertx, String dir) {
+    return vertx.fileSystem().delete(dir + "/" + SOCKET).otherwiseEmpty()
+        .compose(v -> vertx.fileSystem().delete(dir))
+        .recover(err -> vertx.fileSystem().exists(dir).compose(left -> left
+            ? Future.failedFuture(new IllegalStateException("channel dir " + dir + " was not removed: " + err.getMessage()))
+            : Future.succeededFuture()));
   }
 
   private static Future<SupervisorClient> connect(Vertx vertx, NetClient net, String sock, int triesLeft) {
@@ -50,19 +76,20 @@ public final class Sandbox {
   }
 
   /**
-   * Removes what an earlier process with this label left: its containers and their channel dirs.
-   * One node per label and machine, so nothing found here is in use.
+   * Removes what an earlier process with this label left: its containers (by the exact label) and
+   * the channel dirs named exactly as this label's sandboxes are. One node per label and machine
+   * (the default label is the node's HTTP port), so nothing found here is in use.
    */
   public static Future<Void> removeLeftovers(Vertx vertx, PodmanClient podman, Path stateDir, String label) {
-    String prefix = "runner-" + label + "-";
+    Pattern ours = Pattern.compile(Pattern.quote(namePrefix(label)) + "[0-9a-f]{12}");
     String dir = stateDir.resolve("sandboxes").toString();
     return podman.listByLabel(SandboxSpec.LABEL, label)
         .compose(names -> Future.join(names.stream().map(podman::remove).toList()))
-        .compose(v -> vertx.fileSystem().mkdirs(dir))
+        .compose(v -> vertx.fileSystem().mkdirs(dir, "rwx------"))
         .compose(v -> vertx.fileSystem().readDir(dir))
         .compose(paths -> Future.join(paths.stream()
-            .filter(p -> Path.of(p).getFileName().toString().startsWith(prefix))
-            .map(p -> vertx.fileSystem().deleteRecursive(p)).toList()))
+            .filter(p -> ours.matcher(Path.of(p).getFileName().toString()).matches())
+            .map(p -> removeChannelDir(vertx, p)).toList()))
         .mapEmpty();
   }
 
@@ -70,6 +97,6 @@ public final class Sandbox {
   public Future<Void> destroy() {
     return supervisor.close().otherwiseEmpty()
         .compose(v -> podman.remove(id))
-        .compose(v -> vertx.fileSystem().deleteRecursive(channelDir).otherwiseEmpty());
+        .compose(v -> removeChannelDir(vertx, channelDir).otherwiseEmpty());
   }
 }

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -22,16 +21,17 @@ import java.util.logging.Logger;
  * /dev/shm wiped) and it goes back to the pool, unless the reset failed, the job broke it, or it
  * reached its job count or age: then it is removed and a fresh one is started in the background.
  * When Podman fails, launches are retried with a growing pause, so the pool heals by itself.
+ * A sandbox whose supervisor connection closed is retired at once and never lent; idle ones are
+ * pinged every {@link #HEALTH_CHECK_MS}.
  * Not thread-safe: use it from the verticle that created it.
  */
 public final class SandboxPool {
   private static final Logger LOG = Logger.getLogger(SandboxPool.class.getName());
+  static final long HEALTH_CHECK_MS = 10_000;
   private final Vertx vertx;
   private final PodmanClient podman;
   private final NetClient net;
-  private final String image;
-  private final Path stateDir;
-  private final String label;
+  private final SandboxTemplate template;
   private final PoolSettings settings;
   private final long defaultMemory;
   private final Deque<Slot> idle = new ArrayDeque<>();
@@ -42,6 +42,7 @@ public final class SandboxPool {
   private final Set<Future<Void>> removing = new HashSet<>();
   private int live;
   private long retryDelayMs;
+  private long healthTimer = -1;
   private boolean closed;
 
   private static final class Slot {
@@ -58,11 +59,12 @@ public final class SandboxPool {
     }
   }
 
-  private record Waiter(long memoryBytes, Promise<Lease> promise, long timer) {}
+  private record Waiter(long memoryBytes, Promise<Lease> promise) {}
 
-  /** A sandbox lent to one job; give it back exactly once. */
+  /** A sandbox lent to one job; give it back once (later calls do nothing). */
   public final class Lease {
     private final Slot slot;
+    private Future<Void> released;
 
     private Lease(Slot slot) {
       this.slot = slot;
@@ -74,10 +76,15 @@ public final class SandboxPool {
 
     /** Resets and returns the sandbox, or retires it when {@code healthy} is false or the reset fails. */
     public Future<Void> release(boolean healthy) {
+      if (released == null) released = giveBack(healthy);
+      return released;
+    }
+
+    private Future<Void> giveBack(boolean healthy) {
       slot.jobs++;
       boolean worn = slot.jobs >= settings.maxJobs()
           || System.currentTimeMillis() - slot.createdAt >= settings.maxAge().toMillis();
-      if (!healthy || worn || closed) return retire(slot);
+      if (!healthy || worn || closed || slot.sandbox.supervisor().isClosed()) return retire(slot);
       return slot.sandbox.supervisor().reset()
           .onSuccess(v -> offer(slot))
           .recover(err -> {
@@ -87,14 +94,12 @@ public final class SandboxPool {
     }
   }
 
-  public SandboxPool(Vertx vertx, PodmanClient podman, NetClient net, String image, Path stateDir, String label,
+  public SandboxPool(Vertx vertx, PodmanClient podman, NetClient net, SandboxTemplate template,
                      PoolSettings settings, long defaultMemory) {
     this.vertx = vertx;
     this.podman = podman;
     this.net = net;
-    this.image = image;
-    this.stateDir = stateDir;
-    this.label = label;
+    this.template = template;
     this.settings = settings;
     this.defaultMemory = defaultMemory;
   }
@@ -102,31 +107,55 @@ public final class SandboxPool {
   /** Starts filling the pool; does not wait for it to be full. */
   public void start() {
     fill();
+    healthTimer = vertx.setPeriodic(HEALTH_CHECK_MS, t -> checkIdle());
+  }
+
+  /** Pings the idle sandboxes; one that does not answer is retired (and replaced). */
+  private void checkIdle() {
+    for (Slot slot : List.copyOf(idle)) {
+      slot.sandbox.supervisor().ping().onFailure(err -> {
+        LOG.warning("idle sandbox " + slot.sandbox.id() + " failed its health check, replacing it: " + err.getMessage());
+        if (idle.remove(slot)) retire(slot);
+      });
+    }
   }
 
   /**
    * A sandbox whose memory limit is {@code memoryBytes}, once one is free; fails with
-   * {@link NoSandboxException} if none is within the pool's acquire timeout.
+   * {@link NoSandboxException} if none is within the pool's acquire timeout, and with
+   * {@link JobCancelledException} when {@code cancelled} completes first.
    */
-  public Future<Lease> acquire(long memoryBytes) {
+  public Future<Lease> acquire(long memoryBytes, Future<Void> cancelled) {
     if (closed) return Future.failedFuture(new NoSandboxException("the node is shutting down"));
+    if (cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
     Slot slot = takeIdle(memoryBytes);
-    if (slot != null) return fit(slot, memoryBytes);
+    Waiter waiter = newWaiter(memoryBytes, cancelled);
+    if (slot == null) waiters.add(waiter);
+    else lend(slot, waiter);
+    return waiter.promise().future();
+  }
+
+  /** A job waiting for a sandbox; its timeout and cancellation fail it wherever it is. */
+  private Waiter newWaiter(long memoryBytes, Future<Void> cancelled) {
     Promise<Lease> promise = Promise.promise();
     long timeout = settings.acquireTimeout().toMillis();
-    Waiter[] self = new Waiter[1];
-    long timer = vertx.setTimer(timeout, t -> {
-      if (waiters.remove(self[0])) {
-        promise.tryFail(new NoSandboxException("no sandbox became free within " + timeout / 1000 + " s"));
-      }
+    long timer = vertx.setTimer(timeout, t ->
+        promise.tryFail(new NoSandboxException("no sandbox became free within " + timeout / 1000 + " s")));
+    Waiter w = new Waiter(memoryBytes, promise);
+    cancelled.onComplete(v -> promise.tryFail(new JobCancelledException()));
+    promise.future().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      waiters.remove(w);
     });
-    self[0] = new Waiter(memoryBytes, promise, timer);
-    waiters.add(self[0]);
-    return promise.future();
+    return w;
   }
 
   /** Prefers an idle sandbox that already has the wanted memory limit, to skip the update. */
   private Slot takeIdle(long memoryBytes) {
+    for (Slot dead : idle.stream().filter(s -> s.sandbox.supervisor().isClosed()).toList()) {
+      idle.remove(dead);
+      retire(dead);
+    }
     for (Iterator<Slot> it = idle.iterator(); it.hasNext(); ) {
       Slot s = it.next();
       if (s.memoryBytes == memoryBytes) {
@@ -137,28 +166,32 @@ public final class SandboxPool {
     return idle.pollFirst();
   }
 
-  private Future<Lease> fit(Slot slot, long memoryBytes) {
-    if (slot.memoryBytes == memoryBytes) return Future.succeededFuture(new Lease(slot));
-    return podman.updateMemory(slot.sandbox.id(), memoryBytes)
-        .map(v -> {
-          slot.memoryBytes = memoryBytes;
-          return new Lease(slot);
-        })
-        .recover(err -> {
-          LOG.warning("memory update of " + slot.sandbox.id() + " failed, replacing it: " + err.getMessage());
-          retire(slot);
-          return acquire(memoryBytes);
-        });
+  /**
+   * Sets the slot's memory limit and lends it to the waiter. When the update fails the slot is
+   * retired and the waiter keeps its place at the head of the line; a waiter that gave up meanwhile
+   * hands the sandbox back.
+   */
+  private void lend(Slot slot, Waiter w) {
+    Future<Void> fitted = slot.memoryBytes == w.memoryBytes() ? Future.succeededFuture()
+        : podman.updateMemory(slot.sandbox.id(), w.memoryBytes()).onSuccess(v -> slot.memoryBytes = w.memoryBytes());
+    fitted.onSuccess(v -> {
+      Lease lease = new Lease(slot);
+      if (!w.promise().tryComplete(lease)) lease.release(true);
+    }).onFailure(err -> {
+      LOG.warning("memory update of " + slot.sandbox.id() + " failed, replacing it: " + err.getMessage());
+      if (!w.promise().future().isComplete()) waiters.addFirst(w);
+      retire(slot);
+    });
   }
 
   private void offer(Slot slot) {
-    Waiter w = waiters.poll();
-    if (w == null) {
-      idle.add(slot);
+    if (slot.sandbox.supervisor().isClosed()) {
+      retire(slot);
       return;
     }
-    vertx.cancelTimer(w.timer());
-    fit(slot, w.memoryBytes()).onComplete(w.promise());
+    Waiter w = waiters.poll();
+    if (w == null) idle.add(slot);
+    else lend(slot, w);
   }
 
   private Future<Void> retire(Slot slot) {
@@ -178,19 +211,22 @@ public final class SandboxPool {
   private void fill() {
     while (!closed && live < settings.size()) {
       live++;
-      Future<Sandbox> launch = Sandbox.launch(vertx, podman, net, image, stateDir, defaultMemory, label);
+      Future<Sandbox> launch = Sandbox.launch(vertx, podman, net, template, defaultMemory);
       launching.add(launch);
       launch.onComplete(ar -> launching.remove(launch))
           .onSuccess(sb -> {
             retryDelayMs = 0;
             Slot slot = new Slot(sb, defaultMemory, System.currentTimeMillis());
             all.add(slot);
+            sb.supervisor().closed().onComplete(v -> {
+              if (idle.remove(slot)) retire(slot); // a leased one is retired when its job gives it back
+            });
             if (!closed) offer(slot); // when closing, close() removes it
           })
           .onFailure(err -> {
             live--;
             retryDelayMs = Math.min(Math.max(retryDelayMs * 2, 500), 10_000);
-            LOG.warning("starting a sandbox of " + image + " failed, retrying in " + retryDelayMs + " ms: " + err.getMessage());
+            LOG.warning("starting a sandbox of " + template.image() + " failed, retrying in " + retryDelayMs + " ms: " + err.getMessage());
             vertx.setTimer(retryDelayMs, t -> fill());
           });
     }
@@ -199,11 +235,8 @@ public final class SandboxPool {
   /** Removes every sandbox of this pool, leased ones too (their jobs fail), once launches under way end. */
   public Future<Void> close() {
     closed = true;
-    Waiter w;
-    while ((w = waiters.poll()) != null) {
-      vertx.cancelTimer(w.timer());
-      w.promise().tryFail(new NoSandboxException("the node is shutting down"));
-    }
+    if (healthTimer >= 0) vertx.cancelTimer(healthTimer);
+    for (Waiter w : List.copyOf(waiters)) w.promise().tryFail(new NoSandboxException("the node is shutting down"));
     return Future.join(List.copyOf(launching)).transform(x -> {
       idle.clear();
       List.copyOf(all).forEach(this::retire);

@@ -14,7 +14,13 @@ public final class SandboxSpec {
 
   private SandboxSpec() {}
 
-  public static JsonObject of(String name, String image, String channelDir, long memoryBytes, String label) {
+  /**
+   * {@code channelDir}: the host dir (mode 0700) that becomes /opt/sv/chan, chowned by Podman to the
+   * container's root ("U"), so neither the sandbox uid nor another host user can enter it.
+   * {@code seccompProfile}: the container's profile (conf/seccomp.json), a host path Podman reads.
+   */
+  public static JsonObject of(String name, String image, String channelDir, long memoryBytes, String label,
+                              String seccompProfile) {
     return new JsonObject()
         .put("name", name)
         .put("image", image)
@@ -30,7 +36,16 @@ public final class SandboxSpec {
             .add(tmpfs("/work", 64L << 20, "exec"))
             .add(tmpfs("/tmp", 64L << 20, "noexec").put("options", tmpfsOptions(64L << 20, "noexec").add("mode=1777")))
             .add(new JsonObject().put("destination", "/opt/sv/chan").put("type", "bind").put("source", channelDir)
-                .put("options", new JsonArray().add("rbind").add("rw"))))
+                .put("options", new JsonArray().add("rbind").add("rw").add("U")))
+            // The container's cgroup counters (peak memory, OOM kills, CPU) outlive a job: the
+            // program's /sys/fs/cgroup is masked, the supervisor reads them here (/opt/sv is 0700).
+            .add(new JsonObject().put("destination", "/opt/sv/cgroup").put("type", "cgroup").put("source", "cgroup")
+                .put("options", new JsonArray().add("ro").add("nosuid").add("nodev").add("noexec")))
+            // PID 1's /proc entries (its children's CPU times add up across jobs) are invisible to uid 1000.
+            .add(new JsonObject().put("destination", "/proc").put("type", "proc").put("source", "proc")
+                .put("options", new JsonArray().add("nosuid").add("nodev").add("noexec").add("hidepid=invisible"))))
+        .put("mask", new JsonArray().add("/sys/fs/cgroup"))
+        .put("seccomp_profile_path", seccompProfile)
         .put("shm_size", 16L << 20)
         .put("resource_limits", new JsonObject()
             .put("memory", new JsonObject().put("limit", memoryBytes).put("swap", memoryBytes))

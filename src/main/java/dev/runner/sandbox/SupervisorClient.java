@@ -18,41 +18,75 @@ import java.util.Queue;
 /**
  * One connection to a container's resident supervisor (see containers/supervisor/supervisor.c for
  * the protocol). Requests are answered in order, so replies are matched to a FIFO of promises.
+ * A request other than RUN (whose bound is the job's deadline) that is not answered within
+ * {@link #EXCHANGE_TIMEOUT_MS} closes the connection: a hung supervisor never holds a sandbox.
  */
 public final class SupervisorClient {
+  static final long EXCHANGE_TIMEOUT_MS = 15_000;
+  private final Vertx vertx;
   private final NetSocket socket;
   private final Queue<Promise<Reply>> pending = new ArrayDeque<>();
   private final RecordParser parser;
   private Map<String, Long> header;
   private String verb;
   private boolean closed;
+  private final Promise<Void> closure = Promise.promise();
 
   private record Reply(String verb, String line, Map<String, Long> fields, Buffer body) {}
 
-  private SupervisorClient(NetSocket socket) {
+  private SupervisorClient(Vertx vertx, NetSocket socket) {
+    this.vertx = vertx;
     this.socket = socket;
     this.parser = RecordParser.newDelimited("\n", this::onRecord);
     socket.handler(parser);
     socket.closeHandler(v -> {
       closed = true;
-      failAll(new IllegalStateException("supervisor connection closed"));
+      failAll(new SandboxFailure("supervisor connection closed"));
+      closure.tryComplete();
     });
     socket.exceptionHandler(this::failAll);
   }
 
   public static Future<SupervisorClient> connect(Vertx vertx, NetClient client, String socketPath) {
-    return client.connect(SocketAddress.domainSocketAddress(socketPath)).map(SupervisorClient::new);
+    return client.connect(SocketAddress.domainSocketAddress(socketPath)).map(s -> new SupervisorClient(vertx, s));
   }
 
   public Future<Void> put(String name, byte[] data, int mode) {
     byte[] n = name.getBytes(StandardCharsets.UTF_8);
     Buffer req = Buffer.buffer("PUT name_len=" + n.length + " data_len=" + data.length + " mode=" + mode + "\n")
         .appendBytes(n).appendBytes(data);
-    return send(req).compose(r -> expectVerb(r, "OK"));
+    return bounded(send(req)).compose(r -> expectVerb(r, "OK"));
   }
 
   public Future<Void> reset() {
-    return send(Buffer.buffer("RESET\n")).compose(r -> expectVerb(r, "OK"));
+    return bounded(send(Buffer.buffer("RESET\n"))).compose(r -> expectVerb(r, "OK"));
+  }
+
+  public Future<Void> ping() {
+    return bounded(send(Buffer.buffer("PING\n"))).compose(r -> expectVerb(r, "PONG"));
+  }
+
+  /** Kills the test running now, if any; its run then completes with {@code aborted}. */
+  public void abort() {
+    if (!closed) socket.write(Buffer.buffer("ABORT\n"));
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Completes when the connection has closed: the supervisor, or its container, is gone. */
+  public Future<Void> closed() {
+    return closure.future();
+  }
+
+  /** Fails the request, and closes the connection, when the supervisor does not answer in time. */
+  private <T> Future<T> bounded(Future<T> request) {
+    long timer = vertx.setTimer(EXCHANGE_TIMEOUT_MS, t -> {
+      failAll(new SandboxFailure("the supervisor did not answer within " + EXCHANGE_TIMEOUT_MS / 1000 + " s"));
+      socket.close();
+    });
+    return request.onComplete(ar -> vertx.cancelTimer(timer));
   }
 
   public Future<RunResult> run(List<String> argv, byte[] stdin, RunLimits limits, boolean report) {
@@ -61,12 +95,12 @@ public final class SupervisorClient {
     Buffer req = Buffer.buffer("RUN argv_len=" + args.length() + " stdin_len=" + stdin.length + " " + limits.header()
         + " report=" + (report ? 1 : 0) + "\n").appendBuffer(args).appendBytes(stdin);
     return send(req).compose(r -> {
-      if (!r.verb.equals("RESULT")) return Future.failedFuture(new IllegalStateException("supervisor: " + r.line));
+      if (!r.verb.equals("RESULT")) return Future.failedFuture(new SandboxFailure("supervisor: " + r.line));
       Map<String, Long> f = r.fields;
       int out = f.get("out_len").intValue(), err = f.get("err_len").intValue();
       Buffer b = r.body;
       return Future.succeededFuture(new RunResult(f.get("exit").intValue(), f.get("signal").intValue(),
-          f.get("cpu_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1,
+          f.get("cpu_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1, f.get("aborted") == 1,
           b.getBuffer(0, out), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, b.length())));
     });
   }
@@ -77,7 +111,7 @@ public final class SupervisorClient {
 
   private Future<Reply> send(Buffer request) {
     // A dead supervisor (its container removed under us) fails the request at once, never hangs it.
-    if (closed) return Future.failedFuture(new IllegalStateException("supervisor connection closed"));
+    if (closed) return Future.failedFuture(new SandboxFailure("supervisor connection closed"));
     Promise<Reply> p = Promise.promise();
     pending.add(p);
     socket.write(request).onFailure(this::failAll);
@@ -122,10 +156,10 @@ public final class SupervisorClient {
 
   private void failAll(Throwable t) {
     Promise<Reply> p;
-    while ((p = pending.poll()) != null) p.tryFail(t);
+    while ((p = pending.poll()) != null) p.tryFail(t instanceof SandboxFailure ? t : new SandboxFailure(t.getMessage()));
   }
 
   private static Future<Void> expectVerb(Reply r, String verb) {
-    return r.verb.equals(verb) ? Future.succeededFuture() : Future.failedFuture(new IllegalStateException("supervisor: " + r.line));
+    return r.verb.equals(verb) ? Future.succeededFuture() : Future.failedFuture(new SandboxFailure("supervisor: " + r.line));
   }
 }

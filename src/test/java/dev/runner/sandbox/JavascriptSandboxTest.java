@@ -25,8 +25,7 @@ class JavascriptSandboxTest {
     PodmanClient podman = TestEnvironment.podman(vertx);
     String code = "const lines = require('fs').readFileSync(0, 'utf8').trim().split(' ');\n"
         + "console.log(lines.map(Number).reduce((a, b) => a + b, 0), process.getuid());\n";
-    Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.image("javascript"), TestEnvironment.stateDir(),
-            256L << 20, TestEnvironment.label("test"))
+    Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.template("javascript", "test"), 256L << 20)
         .onComplete(ctx.succeeding(sandbox -> sandbox.supervisor().put("main.js", code.getBytes(StandardCharsets.UTF_8), 0644)
             .compose(v -> sandbox.supervisor().run(List.of("/usr/bin/node", "main.js"), "1 2 39".getBytes(StandardCharsets.UTF_8), LIMITS, false))
             .eventually(sandbox::destroy)

@@ -36,8 +36,7 @@ class SandboxTest {
     vertx = Vertx.vertx();
     podman = TestEnvironment.podman(vertx);
     NetClient net = vertx.createNetClient();
-    sandbox = Sandbox.launch(vertx, podman, net, TestEnvironment.image("python"), TestEnvironment.stateDir(), 128L << 20,
-            TestEnvironment.label("test"))
+    sandbox = Sandbox.launch(vertx, podman, net, TestEnvironment.template("python", "test"), 128L << 20)
         .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
@@ -141,8 +140,62 @@ class SandboxTest {
     }).compose(v -> python(look, "")), r -> {
       String[] lines = out(r).split("\n");
       assertEquals("[] [] []", lines[0]);
-      assertEquals("2", lines[1]); // the supervisor and this test's python
+      assertEquals("1", lines[1]); // this test's python: the supervisor is invisible (hidepid)
       assertFalse(r.timeLimit());
+    });
+  }
+
+  @Test
+  void everyTestStartsCleanWithThePutFilesAsTheyWere(VertxTestContext ctx) {
+    String spoil = "import os\nfor d in ['/work', '/tmp', '/dev/shm']: open(d + '/left', 'w').write('1')\n"
+        + "os.unlink('/work/prog.txt'); open('/work/prog.txt', 'w').write('changed')\nprint('spoiled')";
+    String look = "import os\nprint(sorted(os.listdir('/work')), os.listdir('/tmp'), os.listdir('/dev/shm'), open('/work/prog.txt').read())";
+    check(ctx, sandbox.supervisor().put("prog.txt", "original".getBytes(StandardCharsets.UTF_8), 0644)
+        .compose(v -> python(spoil, ""))
+        .compose(r -> {
+          assertEquals("spoiled\n", out(r));
+          return python(look, ""); // no RESET in between: the next test of the same job
+        })
+        .eventually(() -> sandbox.supervisor().reset()), r -> assertEquals("['prog.txt'] [] [] original\n", out(r)));
+  }
+
+  @Test
+  void stdinIsASealedMemfd(VertxTestContext ctx) {
+    String code = "import os, fcntl\nprint(os.readlink('/proc/self/fd/0'))\n"
+        + "print(fcntl.fcntl(0, 1034) & 15)\n" // F_GET_SEALS: SEAL|SHRINK|GROW|WRITE
+        + "try:\n os.write(0, b'x'); print('wrote')\nexcept OSError as e: print(e.errno)";
+    check(ctx, python(code, "input"), r -> assertEquals("/memfd:stdin (deleted)\n15\n1\n", out(r)));
+  }
+
+  @Test
+  void aLimitThatCannotBeSetRefusesTheRunInsteadOfRunningWeaker(VertxTestContext ctx) {
+    RunLimits tooManyFiles = new RunLimits(2000, 3000, 1 << 20, 64 << 10, 16 << 20, 64, 1 << 20); // above the hard nofile
+    sandbox.supervisor().run(List.of("/usr/bin/python3", "-c", "print('ran')"), new byte[0], tooManyFiles, false)
+        .onComplete(ctx.failing(err -> ctx.verify(() -> {
+          assertTrue(err instanceof SandboxFailure, err.toString());
+          assertTrue(err.getMessage().contains("RLIMIT_NOFILE"), err.getMessage());
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void anAbortedRunEndsAtOnceAndTheSandboxStaysUsable(VertxTestContext ctx) {
+    Future<RunResult> run = python("import time; time.sleep(30)", "");
+    vertx.setTimer(300, t -> sandbox.supervisor().abort());
+    check(ctx, run.compose(r -> {
+      assertTrue(r.aborted());
+      assertTrue(r.wallMs() < 2000, "wall " + r.wallMs());
+      return python("print('alive')", "");
+    }), r -> assertEquals("alive\n", out(r)));
+  }
+
+  @Test
+  void cpuTimeCoversTheWholeProcessTree(VertxTestContext ctx) {
+    String code = "import os, time\npid = os.fork()\nif pid == 0:\n end = time.process_time() + 1.2\n"
+        + " while time.process_time() < end: pass\n os._exit(0)\nos.waitpid(pid, 0)\nprint('done')";
+    check(ctx, python(code, ""), r -> {
+      assertEquals("done\n", out(r));
+      assertTrue(r.cpuMs() >= 1100, "cpu " + r.cpuMs());
     });
   }
 }

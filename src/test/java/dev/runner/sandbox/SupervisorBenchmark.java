@@ -23,8 +23,7 @@ class SupervisorBenchmark {
   void perRunOverhead() throws Exception {
     Vertx vertx = Vertx.vertx();
     PodmanClient podman = TestEnvironment.podman(vertx);
-    Sandbox sandbox = await(Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.image("python"),
-        TestEnvironment.stateDir(), 256L << 20, TestEnvironment.label("bench")));
+    Sandbox sandbox = await(Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.template("python", "bench"), 256L << 20));
     try (BareInterpreter bare = new BareInterpreter(TestEnvironment.image("python"))) {
       List<String> argv = List.of("/usr/bin/python3", "-c", "pass");
       for (int i = 0; i < 5; i++) { // warm both paths
