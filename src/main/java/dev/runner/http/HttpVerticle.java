@@ -98,6 +98,10 @@ public final class HttpVerticle extends VerticleBase {
       budget.release(held);
       error(ctx, e.status, e.getMessage());
       return;
+    } catch (RuntimeException e) { // a bug, not the client's: answer (500) rather than hang, and give the bytes back
+      budget.release(held);
+      ctx.fail(e);
+      return;
     }
     if (pendingJobs >= config.maxPendingJobs()) {
       budget.release(held);
