@@ -62,19 +62,21 @@ class NodeResilienceTest {
   }
 
   @Test
-  void aFullNodeRefusesAtOnceAndServesAgainAfterwards() {
+  void aFullNodeRefusesAtOnceAndServesAgainAfterwards() throws InterruptedException {
     RunnerConfig config = TestEnvironment.node(1, Map.of("RUNNER_MAX_PENDING", "1"));
     Vertx node = Main.start(config).await();
     try {
       WebClient client = client(node, config);
       JsonObject slow = JOB.copy().put("code", "import time\ntime.sleep(2)\nprint(input()[::-1])");
       Future<HttpResponse<Buffer>> first = client.post("/run").sendJsonObject(slow);
-      HttpResponse<Buffer> refused = null;
-      for (int i = 0; i < 50 && refused == null; i++) { // until the first one is in
-        HttpResponse<Buffer> r = post(client);
-        if (r.statusCode() == 503) refused = r;
+      int pending = 0;
+      for (int i = 0; i < 200 && pending == 0; i++) { // until the first one is admitted
+        pending = client.get("/health").send().await().bodyAsJsonObject().getInteger("pending_jobs");
+        if (pending == 0) Thread.sleep(10);
       }
-      assertEquals(503, refused.statusCode());
+      assertEquals(1, pending);
+      HttpResponse<Buffer> refused = post(client);
+      assertEquals(503, refused.statusCode(), refused.bodyAsString());
       assertEquals("1", refused.getHeader("retry-after"));
       assertTrue(refused.bodyAsJsonObject().getString("error").contains("busy"), refused.bodyAsString());
       assertEquals(200, first.await().statusCode());

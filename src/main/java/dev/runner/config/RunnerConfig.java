@@ -14,10 +14,19 @@ public record RunnerConfig(
     String podmanSocket, Path stateDir, Map<String, String> images,
     PoolSettings pool,
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
-    String sandboxLabel, Path seccompProfile) {
+    String sandboxLabel, Path seccompProfile, HttpSettings http) {
 
   /** Warm containers per language, when one is retired, and how long a job may wait for one. */
   public record PoolSettings(int size, int maxJobs, Duration maxAge, Duration acquireTimeout) {}
+
+  /**
+   * What a client may hold of the node: how long it may take to send request headers (also between
+   * requests on a kept-alive connection) and a body (in all, and with no byte arriving), how many
+   * connections may be open, how many body bytes the node holds at once (read and not yet answered
+   * by a worker), and the longest a job may take (tests × timeout).
+   */
+  public record HttpSettings(Duration headerTimeout, Duration bodyTimeout, Duration bodyIdleTimeout,
+                             int maxConnections, long bodyBudgetBytes, int maxJobSeconds) {}
 
   public static RunnerConfig fromEnvironment(Map<String, String> env) {
     Map<String, String> images = new LinkedHashMap<>();
@@ -40,7 +49,19 @@ public record RunnerConfig(
         // Each node's own by default (its HTTP port is unique on the host): a node's start removes the
         // leftovers of its own label only, never another live node's sandboxes.
         env.getOrDefault("RUNNER_SANDBOX_LABEL", "node-" + intOf(env, "RUNNER_PORT", 6161)),
-        Path.of(env.getOrDefault("RUNNER_SECCOMP_PROFILE", "conf/seccomp.json")).toAbsolutePath());
+        Path.of(env.getOrDefault("RUNNER_SECCOMP_PROFILE", "conf/seccomp.json")).toAbsolutePath(),
+        new HttpSettings(Duration.ofSeconds(positive(env, "RUNNER_HEADER_TIMEOUT_S", 10)),
+            Duration.ofSeconds(positive(env, "RUNNER_BODY_TIMEOUT_S", 30)),
+            Duration.ofSeconds(positive(env, "RUNNER_BODY_IDLE_TIMEOUT_S", 10)),
+            positive(env, "RUNNER_MAX_CONNECTIONS", 1024),
+            (long) positive(env, "RUNNER_BODY_BUDGET_MB", 512) << 20,
+            positive(env, "RUNNER_MAX_JOB_SECONDS", 1200)));
+  }
+
+  private static int positive(Map<String, String> env, String key, int fallback) {
+    int v = intOf(env, key, fallback);
+    if (v < 1) throw new IllegalArgumentException(key + " must be at least 1, got " + v);
+    return v;
   }
 
   private static int intOf(Map<String, String> env, String key, int fallback) {

@@ -8,17 +8,23 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The public API. It validates a request, publishes the job on the event bus to the workers of its
- * language and turns their reply into the seed's response. It never touches a container.
+ * The public API. It reads and validates a request, sends the job on the event bus to the workers of
+ * its language and turns their reply into the seed's response. It never touches a container.
+ *
+ * <p>What a client can hold is bounded: connections ({@link ConnectionGuard}: a cap, and a timeout on
+ * sending headers), body bytes ({@link BodyReader}, {@link BodyBudget}: counted as they arrive, with
+ * timeouts) and jobs (RUNNER_MAX_PENDING, taken once a body is complete and valid). A job's slot and
+ * bytes are held until its worker replies, even when its client went away: the work goes on until the
+ * worker hears the cancellation, and it must keep counting until then.
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
@@ -26,21 +32,26 @@ public final class HttpVerticle extends VerticleBase {
   private final RunnerConfig config;
   private final List<String> languages;
   private final RunRequestParser parser;
-  private int inFlight;
+  private final BodyBudget budget;
+  private ConnectionGuard connections;
+  private int pendingJobs;
 
   public HttpVerticle(RunnerConfig config) {
     this.config = config;
     this.languages = config.images().keySet().stream().filter(Language.ALL::containsKey).sorted().toList();
-    this.parser = new RunRequestParser(languages);
+    this.parser = new RunRequestParser(languages, config.http().maxJobSeconds());
+    this.budget = new BodyBudget(config.http().bodyBudgetBytes());
   }
 
   @Override
   public Future<?> start() {
+    connections = new ConnectionGuard(vertx, config.http().maxConnections(), config.http().headerTimeout().toMillis());
     Router router = Router.router(vertx);
-    router.post("/run").handler(this::admit);
-    router.post("/run").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES)).handler(this::run);
+    router.route().handler(connections::requestArrived);
+    router.post("/run").handler(this::run);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
-        .put("languages", languages)));
+        .put("languages", languages).put("pending_jobs", pendingJobs)
+        .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held())));
     router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
     router.errorHandler(413, ctx -> error(ctx, 413, "the request body is larger than " + (MAX_BODY_BYTES >> 20) + " MB"));
@@ -49,35 +60,69 @@ public final class HttpVerticle extends VerticleBase {
       LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), ctx.failure());
       error(ctx, 500, "internal error");
     });
-    return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
-  }
-
-  /**
-   * Bounds the jobs a node holds at once, before their bodies are read: beyond it a request gets 503
-   * with Retry-After at once, so a flood of large requests cannot exhaust the node's memory.
-   */
-  private void admit(RoutingContext ctx) {
-    if (inFlight >= config.maxPendingJobs()) {
-      ctx.response().putHeader("retry-after", "1");
-      error(ctx, 503, "the node is busy: " + inFlight + " jobs are in progress; retry later");
-      return;
-    }
-    inFlight++;
-    ctx.addEndHandler(v -> inFlight--);
-    ctx.next();
+    // HTTP/1 only: the guards are per connection; h2c would multiplex requests past them.
+    return vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+        .connectionHandler(connections::opened)
+        .requestHandler(router)
+        .listen(config.httpPort(), config.httpHost());
   }
 
   private void run(RoutingContext ctx) {
+    BodyReader reader = new BodyReader(vertx, ctx.request(), config.http(), budget, MAX_BODY_BYTES);
+    ctx.addEndHandler(ar -> reader.abandon());
+    reader.read().onComplete(body -> {
+      if (body.succeeded()) {
+        admit(ctx, body.result());
+      } else if (!(body.cause() instanceof BadRequest e)) {
+        ctx.fail(body.cause());
+      } else {
+        // The rest of the body is not read: this connection cannot carry another request.
+        ctx.response().putHeader("connection", "close");
+        if (e.status == 503) ctx.response().putHeader("retry-after", "1");
+        Future<Void> sent = error(ctx, e.status, e.getMessage());
+        if (e.status == 408) sent.onComplete(v -> ctx.request().connection().close());
+      }
+    });
+  }
+
+  /**
+   * Bounds the jobs a node holds at once, counted from a complete and valid body until the worker's
+   * reply: beyond it a request gets 503 with Retry-After at once.
+   */
+  private void admit(RoutingContext ctx, BodyReader.Body body) {
+    long held = body.held();
     JobRequest job;
     try {
-      job = parser.parse(ctx.body().buffer());
+      job = parser.parse(body.bytes());
     } catch (BadRequest e) {
+      budget.release(held);
       error(ctx, e.status, e.getMessage());
       return;
+    } catch (RuntimeException e) { // a bug, not the client's: answer (500) rather than hang, and give the bytes back
+      budget.release(held);
+      ctx.fail(e);
+      return;
     }
+    if (pendingJobs >= config.maxPendingJobs()) {
+      budget.release(held);
+      ctx.response().putHeader("retry-after", "1");
+      error(ctx, 503, "the node is busy: " + pendingJobs + " jobs are in progress; retry later");
+      return;
+    }
+    pendingJobs++;
+    boolean[] replied = {false};
+    ctx.addEndHandler(ar -> {
+      // Ends once: failed when the connection closed before the response was sent.
+      if (ar.failed() && !replied[0]) vertx.eventBus().publish(JobRequest.CANCEL_ADDRESS, new JsonObject().put("id", job.id()));
+    });
     // Waiting for a sandbox, then the job (which the worker itself cuts at its deadline), twice if retried.
     long deadline = 2 * (config.pool().acquireTimeout().toMillis() + job.deadlineMs()) + 5_000;
     vertx.eventBus().<JsonObject>request(JobRequest.address(job.language()), job.toJson(), new DeliveryOptions().setSendTimeout(deadline))
+        .onComplete(reply -> {
+          replied[0] = true;
+          pendingJobs--;
+          budget.release(held);
+        })
         .onSuccess(reply -> {
           List<TestOutcome> outcomes = reply.body().getJsonArray("tests").stream()
               .map(o -> TestOutcome.fromJson((JsonObject) o)).toList();
@@ -93,12 +138,12 @@ public final class HttpVerticle extends VerticleBase {
         });
   }
 
-  private static void error(RoutingContext ctx, int status, String message) {
-    json(ctx, status, new JsonObject().put("error", message).put("status", status));
+  private static Future<Void> error(RoutingContext ctx, int status, String message) {
+    return json(ctx, status, new JsonObject().put("error", message).put("status", status));
   }
 
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    if (ctx.response().ended() || ctx.response().closed()) return;
-    ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8").end(body.encode());
+  private static Future<Void> json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended() || ctx.response().closed()) return Future.succeededFuture();
+    return ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8").end(body.encode());
   }
 }

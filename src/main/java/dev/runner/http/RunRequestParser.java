@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Turns a `POST /run` body into a {@link JobRequest}, or throws {@link BadRequest} naming the first
@@ -29,14 +31,20 @@ final class RunRequestParser {
   static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024;
 
   private final List<String> languages;
+  private final int maxJobSeconds;
 
-  /** {@code languages}: the ones this node runs, sorted. */
-  RunRequestParser(List<String> languages) {
+  /**
+   * {@code languages}: the ones this node runs, sorted; {@code maxJobSeconds}: the most a job may
+   * take with every test at its time limit.
+   */
+  RunRequestParser(List<String> languages, int maxJobSeconds) {
     this.languages = languages;
+    this.maxJobSeconds = maxJobSeconds;
   }
 
   JobRequest parse(Buffer body) {
     JsonObject req = object(decode(body));
+    RawTexts raw = new RawTexts(body);
     String language = string(req, "language", true);
     if (!languages.contains(language)) {
       throw new BadRequest("unknown language '" + language + "'; supported: " + String.join(", ", languages));
@@ -56,7 +64,31 @@ final class RunRequestParser {
     if (req.getValue("memory_limit_mb") != null && memoryMb != ((Number) req.getValue("memory_limit_mb")).doubleValue()) {
       throw new BadRequest("memory_limit_mb must be a whole number of megabytes");
     }
-    return new JobRequest(java.util.UUID.randomUUID().toString(), language, code, entrypoint, tests(req), timeoutMs, memoryMb);
+    if (memoryMb < lang.minMemoryMb()) {
+      throw new BadRequest("memory_limit_mb must be at least " + lang.minMemoryMb() + " for " + language + ", got " + memoryMb);
+    }
+    List<TestCase> tests = tests(req, raw);
+    double worstS = tests.size() * (timeoutMs / 1000.0);
+    if (worstS > maxJobSeconds) {
+      throw new BadRequest("the job could take up to " + fmt(worstS) + " s (" + tests.size() + (tests.size() == 1 ? " test" : " tests")
+          + " × " + fmt(timeoutMs / 1000.0) + " s); at most " + maxJobSeconds + " s is allowed: fewer tests or a lower timeout_seconds");
+    }
+    return new JobRequest(UUID.randomUUID().toString(), language, code, entrypoint, tests, timeoutMs, memoryMb);
+  }
+
+  /** The raw texts of a body's non-string test values, found only when the first one is asked for. */
+  private static final class RawTexts {
+    private final Buffer body;
+    private Map<String, String> texts;
+
+    RawTexts(Buffer body) {
+      this.body = body;
+    }
+
+    String get(String path) {
+      if (texts == null) texts = RawTestTexts.of(body.getBytes());
+      return texts.get(path);
+    }
   }
 
   private static Object decode(Buffer body) {
@@ -81,7 +113,7 @@ final class RunRequestParser {
   }
 
   /** The seed's `tests: {visible, hidden}`, or its other spelling `visible_tests` / `hidden_tests`. */
-  private static List<TestCase> tests(JsonObject req) {
+  private static List<TestCase> tests(JsonObject req, RawTexts raw) {
     JsonArray visible, hidden;
     String visibleName = "visible_tests", hiddenName = "hidden_tests";
     if (req.containsKey("tests")) {
@@ -101,12 +133,12 @@ final class RunRequestParser {
     if (count > MAX_TESTS) throw new BadRequest(413, "too many tests: " + count + " (at most " + MAX_TESTS + ")");
     List<TestCase> tests = new ArrayList<>(count);
     Set<String> ids = new HashSet<>();
-    addTests(visible, false, visibleName, tests, ids);
-    addTests(hidden, true, hiddenName, tests, ids);
+    addTests(visible, false, visibleName, tests, ids, raw);
+    addTests(hidden, true, hiddenName, tests, ids, raw);
     return tests;
   }
 
-  private static void addTests(JsonArray list, boolean hidden, String where, List<TestCase> into, Set<String> ids) {
+  private static void addTests(JsonArray list, boolean hidden, String where, List<TestCase> into, Set<String> ids, RawTexts raw) {
     for (int i = 0; i < list.size(); i++) {
       String at = where + "[" + i + "]";
       if (!(list.getValue(i) instanceof JsonObject t)) throw new BadRequest(at + " must be an object, got " + kind(list.getValue(i)));
@@ -117,19 +149,20 @@ final class RunRequestParser {
       else if (rawId instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) id = String.valueOf(n.longValue());
       else throw new BadRequest(at + ".id must be a non-empty string of at most 256 characters or an integer");
       if (!ids.add(id)) throw new BadRequest(at + ".id '" + id + "' is used by another test");
-      into.add(new TestCase(id, hidden, text(t, "input", at, false), text(t, "expected_output", at, true),
+      into.add(new TestCase(id, hidden, text(t, "input", at, false, raw), text(t, "expected_output", at, true, raw),
           optionalString(t, "description", at)));
     }
   }
 
-  /** A test's input or expected output: a string, or any other JSON value taken as its JSON text. */
-  private static String text(JsonObject t, String field, String at, boolean required) {
+  /** A test's input or expected output: a string, or any other JSON value taken as its JSON text as sent. */
+  private static String text(JsonObject t, String field, String at, boolean required, RawTexts raw) {
     Object v = t.getValue(field);
     if (v == null) {
       if (required || t.containsKey(field)) throw new BadRequest(at + "." + field + " is required (a string)");
       return "";
     }
-    String s = v instanceof String str ? str : Json.encode(v);
+    String s = v instanceof String str ? str : raw.get(at + "." + field);
+    if (s == null) s = Json.encode(v); // not reached: the raw pass sees every value the decoder did
     if (s.length() > MAX_TEST_TEXT_BYTES || s.getBytes(StandardCharsets.UTF_8).length > MAX_TEST_TEXT_BYTES) {
       throw new BadRequest(413, at + "." + field + " is larger than " + (MAX_TEST_TEXT_BYTES >> 20) + " MB");
     }
