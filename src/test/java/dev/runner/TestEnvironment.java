@@ -49,7 +49,16 @@ public final class TestEnvironment {
     return node(poolSize, Map.of());
   }
 
+  /** A node that takes the sandbox label a node gets by default (from its HTTP port), as in production. */
+  public static RunnerConfig nodeWithDefaultLabel(int poolSize) {
+    return node(poolSize, Map.of(), false);
+  }
+
   public static RunnerConfig node(int poolSize, Map<String, String> overrides) {
+    return node(poolSize, overrides, true);
+  }
+
+  private static RunnerConfig node(int poolSize, Map<String, String> overrides, boolean ownLabel) {
     int n = NODES.incrementAndGet();
     Map<String, String> env = new HashMap<>(System.getenv());
     if (!env.containsKey("RUNNER_IMAGES")) throw new IllegalStateException("RUNNER_IMAGES is not set: run the tests with ./runner test");
@@ -58,7 +67,8 @@ public final class TestEnvironment {
     env.put("RUNNER_POOL_SIZE", String.valueOf(poolSize));
     env.put("RUNNER_CLUSTER_NAME", label("runner-test") + "-" + n);
     env.put("RUNNER_CLUSTER_PORT", "5801");
-    env.put("RUNNER_SANDBOX_LABEL", label("node") + "-" + n);
+    if (ownLabel) env.put("RUNNER_SANDBOX_LABEL", label("node") + "-" + n);
+    else env.remove("RUNNER_SANDBOX_LABEL");
     env.putAll(overrides);
     return RunnerConfig.fromEnvironment(env);
   }

@@ -7,14 +7,19 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.List;
 
-/** Thin client for the libpod REST API over Podman's unix socket: only container life cycle. */
+/**
+ * Thin client for the libpod REST API over Podman's unix socket: only container life cycle. Every
+ * call is bounded by {@link #CALL_TIMEOUT_MS}: a hung Podman fails the call, never holds a pool slot.
+ */
 public final class PodmanClient {
   private static final String API = "/v4.0.0/libpod";
+  static final long CALL_TIMEOUT_MS = 60_000;
   private final WebClient client;
   private final SocketAddress socket;
   private final Vertx vertx;
@@ -28,13 +33,13 @@ public final class PodmanClient {
 
   /** Creates a container from a libpod SpecGenerator document; returns its id. */
   public Future<String> create(JsonObject spec) {
-    return client.request(HttpMethod.POST, socket, API + "/containers/create")
+    return call(HttpMethod.POST, "/containers/create")
         .sendJsonObject(spec)
         .compose(r -> expect(r, 201, "create").map(res -> res.bodyAsJsonObject().getString("Id")));
   }
 
   public Future<Void> start(String id) {
-    return client.request(HttpMethod.POST, socket, API + "/containers/" + id + "/start")
+    return call(HttpMethod.POST, "/containers/" + id + "/start")
         .send()
         .compose(r -> expect(r, 204, "start").mapEmpty());
   }
@@ -50,7 +55,7 @@ public final class PodmanClient {
   }
 
   private Future<Void> removeOnce(String id) {
-    return client.request(HttpMethod.DELETE, socket, API + "/containers/" + id + "?force=true&v=true")
+    return call(HttpMethod.DELETE, "/containers/" + id + "?force=true&v=true")
         .send()
         .compose(r -> r.statusCode() == 404 ? Future.succeededFuture(r) : expect(r, 200, "remove"))
         .mapEmpty();
@@ -59,7 +64,7 @@ public final class PodmanClient {
   /** Changes a running container's memory limit (swap follows it, so no swapping either). */
   public Future<Void> updateMemory(String id, long bytes) {
     JsonObject body = new JsonObject().put("memory", new JsonObject().put("limit", bytes).put("swap", bytes));
-    return client.request(HttpMethod.POST, socket, API + "/containers/" + id + "/update")
+    return call(HttpMethod.POST, "/containers/" + id + "/update")
         .sendJsonObject(body)
         .compose(r -> r.statusCode() / 100 == 2 ? Future.succeededFuture() : expect(r, 201, "update").mapEmpty());
   }
@@ -67,12 +72,16 @@ public final class PodmanClient {
   /** Names of the containers, running or not, that carry this label with this value. */
   public Future<List<String>> listByLabel(String key, String value) {
     String filters = new JsonObject().put("label", new JsonArray().add(key + "=" + value)).encode();
-    return client.request(HttpMethod.GET, socket, API + "/containers/json")
+    return call(HttpMethod.GET, "/containers/json")
         .addQueryParam("all", "true").addQueryParam("filters", filters)
         .send()
         .compose(r -> expect(r, 200, "list"))
         .map(r -> r.bodyAsJsonArray().stream()
             .map(c -> ((JsonObject) c).getJsonArray("Names").getString(0)).toList());
+  }
+
+  private HttpRequest<Buffer> call(HttpMethod method, String path) {
+    return client.request(method, socket, API + path).timeout(CALL_TIMEOUT_MS);
   }
 
   private static Future<HttpResponse<Buffer>> expect(HttpResponse<Buffer> r, int status, String what) {
