@@ -33,7 +33,7 @@ NS_FLAGS = [0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x200000
 NS_MASK = sum(NS_FLAGS)
 assert NS_MASK == 0x7E020000
 
-# (f) more syscalls a judged program never needs; see REPORT.md for the reasons.
+# More syscalls a judged program never needs, each with its reason.
 EXTRA_EPERM = [
     # mount API: no CAP_SYS_ADMIN anyway; closes the door if a userns ever slips through
     "mount", "umount", "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
@@ -46,6 +46,8 @@ EXTRA_EPERM = [
     "msgget", "semget", "shmget", "mq_open",
     # kernel log, file handles
     "syslog", "name_to_handle_at",
+    # i386 multiplexers: through them socket() and the SysV calls would escape the rules above
+    "socketcall", "ipc",
 ]
 
 

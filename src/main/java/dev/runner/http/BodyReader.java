@@ -77,8 +77,9 @@ final class BodyReader {
   }
 
   private void chunk(Buffer chunk) {
-    if (state != State.READING) return;
-    lastByteNanos = System.nanoTime();
+    if (state == State.DONE) return;
+    lastByteNanos = System.nanoTime(); // a refused body is still being sent: discarded, not idle
+    if (state == State.REFUSED) return;
     if (bytes.length() + (long) chunk.length() > maxBytes) {
       refuse(413, tooLarge());
     } else if (!budget.tryHold(chunk.length())) {

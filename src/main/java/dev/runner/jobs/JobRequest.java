@@ -26,19 +26,20 @@ public record JobRequest(String id, String language, String code, String entrypo
   private static final long SUPERVISOR_MB = 3;
 
   /**
-   * The sandbox's memory limit for this job: what was asked, plus the largest test input (held in
-   * memory while its test runs), plus the supervisor's room, so the program itself gets what was
-   * asked. Rounded to whole MB so jobs of one limit share sandboxes without an update.
+   * The sandbox's memory limit for this job: what was asked, plus what the supervisor holds for it
+   * (the largest test input, in memory while its test runs, and its copy of the code, restored before
+   * every test), plus the supervisor's room, so the program itself gets what was asked. Rounded to
+   * whole MB so jobs of one limit share sandboxes without an update.
    */
   public long sandboxMemoryBytes() {
     long input = tests.stream().mapToLong(t -> t.input().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
-    return sandboxMemoryBytes(memoryMb, input);
+    return sandboxMemoryBytes(memoryMb, input + code.getBytes(StandardCharsets.UTF_8).length);
   }
 
-  /** The sandbox memory for a job of this limit whose largest input has this size. */
-  public static long sandboxMemoryBytes(int memoryMb, long largestInputBytes) {
-    long inputMb = Math.max(1, (largestInputBytes + (1 << 20) - 1) >> 20);
-    return (memoryMb + SUPERVISOR_MB + inputMb) << 20;
+  /** The sandbox memory for a job of this limit for which the supervisor holds this many bytes. */
+  public static long sandboxMemoryBytes(int memoryMb, long heldBytes) {
+    long heldMb = Math.max(1, (heldBytes + (1 << 20) - 1) >> 20);
+    return (memoryMb + SUPERVISOR_MB + heldMb) << 20;
   }
 
   /** The longest a job can take once it has a sandbox: every test at its time limit, plus start-up. */

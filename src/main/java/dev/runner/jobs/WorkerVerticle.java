@@ -32,12 +32,9 @@ public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(WorkerVerticle.class.getName());
   public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
-  /** Cancellations that arrived before their job: kept this long, then forgotten. */
-  private static final long EARLY_CANCEL_MS = 60_000;
   public static final int CANCELLED = 499;
   private final Map<String, SandboxPool> pools = new HashMap<>();
   private final Map<String, Promise<Void>> running = new HashMap<>();
-  private final Map<String, Long> cancelledEarly = new HashMap<>();
   private PodmanClient podman;
 
   public WorkerVerticle(RunnerConfig config) {
@@ -72,14 +69,13 @@ public final class WorkerVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Every worker hears every cancellation; the one holding the job acts. A job reaches its worker
+   * before its cancellation does: both come from the same sender over the same connection.
+   */
   private void cancel(String id) {
-    if (id == null) return;
-    Promise<Void> job = running.get(id);
-    if (job != null) {
-      job.tryComplete();
-    } else if (cancelledEarly.size() < 10_000) {
-      cancelledEarly.put(id, vertx.setTimer(EARLY_CANCEL_MS, t -> cancelledEarly.remove(id)));
-    }
+    Promise<Void> job = id == null ? null : running.get(id);
+    if (job != null) job.tryComplete();
   }
 
   private void handle(Message<JsonObject> message, Language lang, SandboxPool pool) {
@@ -91,11 +87,6 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     Promise<Void> cancelled = Promise.promise();
-    Long early = cancelledEarly.remove(job.id());
-    if (early != null) {
-      vertx.cancelTimer(early);
-      cancelled.complete();
-    }
     running.put(job.id(), cancelled);
     runOn(pool, lang, job, cancelled.future(), 1).onComplete(ar -> {
       running.remove(job.id());

@@ -47,7 +47,9 @@ public final class Sandbox {
                 .compose(x -> connect(vertx, net, dir + "/" + SOCKET, 100))
                 .map(sv -> new Sandbox(vertx, podman, id, dir, sv))
                 .recover(err -> podman.remove(id).transform(x -> Future.failedFuture(err))))
-            .recover(err -> removeChannelDir(vertx, dir).transform(x -> Future.failedFuture(err))));
+            // A create that timed out may still have made the container: remove it by name too.
+            .recover(err -> podman.remove(name).otherwiseEmpty()
+                .compose(x -> removeChannelDir(vertx, dir)).transform(x -> Future.failedFuture(err))));
   }
 
   private static final String SOCKET = "sv.sock";

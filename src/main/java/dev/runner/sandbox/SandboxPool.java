@@ -21,8 +21,9 @@ import java.util.logging.Logger;
  * /dev/shm wiped) and it goes back to the pool, unless the reset failed, the job broke it, or it
  * reached its job count or age: then it is removed and a fresh one is started in the background.
  * When Podman fails, launches are retried with a growing pause, so the pool heals by itself.
- * A sandbox whose supervisor connection closed is retired at once and never lent; idle ones are
- * pinged every {@link #HEALTH_CHECK_MS}.
+ * A sandbox whose supervisor connection closed is never lent again (an idle one is retired by the
+ * close listener, a returning one by {@code offer}); idle ones are pinged every
+ * {@link #HEALTH_CHECK_MS}.
  * Not thread-safe: use it from the verticle that created it.
  */
 public final class SandboxPool {
@@ -84,7 +85,7 @@ public final class SandboxPool {
       slot.jobs++;
       boolean worn = slot.jobs >= settings.maxJobs()
           || System.currentTimeMillis() - slot.createdAt >= settings.maxAge().toMillis();
-      if (!healthy || worn || closed || slot.sandbox.supervisor().isClosed()) return retire(slot);
+      if (!healthy || worn || closed) return retire(slot);
       return slot.sandbox.supervisor().reset()
           .onSuccess(v -> offer(slot))
           .recover(err -> {
@@ -152,10 +153,6 @@ public final class SandboxPool {
 
   /** Prefers an idle sandbox that already has the wanted memory limit, to skip the update. */
   private Slot takeIdle(long memoryBytes) {
-    for (Slot dead : idle.stream().filter(s -> s.sandbox.supervisor().isClosed()).toList()) {
-      idle.remove(dead);
-      retire(dead);
-    }
     for (Iterator<Slot> it = idle.iterator(); it.hasNext(); ) {
       Slot s = it.next();
       if (s.memoryBytes == memoryBytes) {
@@ -168,8 +165,8 @@ public final class SandboxPool {
 
   /**
    * Sets the slot's memory limit and lends it to the waiter. When the update fails the slot is
-   * retired and the waiter keeps its place at the head of the line; a waiter that gave up meanwhile
-   * hands the sandbox back.
+   * retired and the waiter tries another idle sandbox, or keeps its place at the head of the line; a
+   * waiter that gave up meanwhile hands the sandbox back.
    */
   private void lend(Slot slot, Waiter w) {
     Future<Void> fitted = slot.memoryBytes == w.memoryBytes() ? Future.succeededFuture()
@@ -179,8 +176,11 @@ public final class SandboxPool {
       if (!w.promise().tryComplete(lease)) lease.release(true);
     }).onFailure(err -> {
       LOG.warning("memory update of " + slot.sandbox.id() + " failed, replacing it: " + err.getMessage());
-      if (!w.promise().future().isComplete()) waiters.addFirst(w);
       retire(slot);
+      if (w.promise().future().isComplete()) return;
+      Slot other = closed ? null : takeIdle(w.memoryBytes());
+      if (other != null) lend(other, w);
+      else waiters.addFirst(w);
     });
   }
 

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunRequestParserTest {
-  private final RunRequestParser parser = new RunRequestParser(List.of("javascript", "python"), 1200);
+  private final RunRequestParser parser = new RunRequestParser(List.of("javascript", "python"), 600);
 
   private JobRequest parse(String json) {
     return parser.parse(Buffer.buffer(json));

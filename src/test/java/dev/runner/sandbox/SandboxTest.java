@@ -198,4 +198,14 @@ class SandboxTest {
       assertTrue(r.cpuMs() >= 1100, "cpu " + r.cpuMs());
     });
   }
+
+  @Test
+  void aTreeDeeperThanTheSupervisorHasFilesIsStillWiped(VertxTestContext ctx) {
+    String nest = "import os\nfor d in ['/work', '/tmp']:\n os.chdir(d)\n for i in range(1500):\n"
+        + "  os.mkdir('d'); os.chdir('d'); open('f', 'w').write('x')\nos.chmod('/work/d', 0)\nprint('nested')";
+    check(ctx, python(nest, "").compose(r -> {
+      assertEquals("nested\n", out(r));
+      return python("import os\nprint(os.listdir('/work'), os.listdir('/tmp'))", "");
+    }), r -> assertEquals("[] []\n", out(r)));
+  }
 }
