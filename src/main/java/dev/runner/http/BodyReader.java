@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -49,7 +50,7 @@ final class BodyReader {
       timedOut("the request body did not arrive within " + settings.bodyTimeout().toSeconds() + " s");
     });
     armIdleTimer(settings.bodyIdleTimeout().toMillis());
-    request.exceptionHandler(e -> abandon()); // the connection closed under the body
+    request.exceptionHandler(this::failed);
     request.handler(this::chunk);
     request.endHandler(v -> ended());
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -74,6 +75,18 @@ final class BodyReader {
       giveBack();
       result.tryFail(new BadRequest(400, "the connection closed before the body was complete"));
     }
+  }
+
+  /** The connection closed under the body, or the body was not valid HTTP (a bad chunk). */
+  private void failed(Throwable e) {
+    if (e instanceof HttpClosedException || state != State.READING) {
+      abandon();
+      return;
+    }
+    state = State.DONE;
+    cancelTimers();
+    giveBack();
+    result.tryFail(new BadRequest(400, "the request body is not valid HTTP: " + e.getMessage()));
   }
 
   private void chunk(Buffer chunk) {

@@ -4,11 +4,16 @@ import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.TestOutcome;
 import dev.runner.lang.Language;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -55,7 +60,8 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
     router.errorHandler(413, ctx -> error(ctx, 413, "the request body is larger than " + (MAX_BODY_BYTES >> 20) + " MB"));
-    router.errorHandler(400, ctx -> error(ctx, 400, "bad request"));
+    router.errorHandler(400, ctx -> error(ctx, 400, ctx.request().version() == HttpVersion.HTTP_1_1
+        && ctx.request().headers().get(HttpHeaders.HOST) == null ? "an HTTP/1.1 request needs a Host header" : "bad request"));
     router.errorHandler(500, ctx -> {
       LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), ctx.failure());
       error(ctx, 500, "internal error");
@@ -63,6 +69,7 @@ public final class HttpVerticle extends VerticleBase {
     // HTTP/1 only: the guards are per connection; h2c would multiplex requests past them.
     return vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
         .connectionHandler(connections::opened)
+        .invalidRequestHandler(HttpVerticle::invalid)
         .requestHandler(router)
         .listen(config.httpPort(), config.httpHost());
   }
@@ -136,6 +143,24 @@ public final class HttpVerticle extends VerticleBase {
           } : err.getMessage();
           error(ctx, 503, "the job could not be run: " + why);
         });
+  }
+
+  /**
+   * A request Netty could not decode (a request line or headers too long, a bad Content-Length):
+   * answered in JSON like every other error, then the connection is closed (it is out of step).
+   */
+  private static void invalid(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    String message = switch (status) {
+      case 414 -> "the request line is longer than " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + " bytes";
+      case 431 -> "the request headers are larger than " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE + " bytes";
+      default -> "the request is not valid HTTP/1.1" + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    };
+    request.response().setStatusCode(status).putHeader("connection", "close")
+        .putHeader("content-type", "application/json; charset=utf-8")
+        .end(new JsonObject().put("error", message).put("status", status).encode())
+        .onComplete(v -> request.connection().close());
   }
 
   private static Future<Void> error(RoutingContext ctx, int status, String message) {

@@ -172,4 +172,27 @@ class HttpGuardTest {
     }
     assertEquals(0, health().getLong("body_bytes_held"));
   }
+
+  @Test
+  void requestsThatAreNotValidHttpGetAJsonErrorNamingTheProblem() {
+    start(Map.of());
+    String[][] cases = {
+        {"POST /run HTTP/1.1\r\nHost: x\r\nX-A: " + "a".repeat(20_000) + "\r\n\r\n", "431", "headers are larger than"},
+        {"GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", "414", "request line is longer than"},
+        {"POST /run HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400", "Content-Length"},
+        {"POST /run HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}", "400", "Content-Length"},
+        {"POST /run HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", "400", "Host header"},
+    };
+    for (String[] c : cases) {
+      try (Socket s = RawHttp.open(config.httpPort(), c[0])) {
+        String answer = RawHttp.readToEnd(s); // the connection is closed after the answer
+        assertTrue(answer.startsWith("HTTP/1.") && answer.substring(9, 12).equals(c[1]), answer);
+        JsonObject body = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+        assertEquals(Integer.parseInt(c[1]), body.getInteger("status"), answer);
+        assertTrue(body.getString("error").contains(c[2]), answer);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
 }
