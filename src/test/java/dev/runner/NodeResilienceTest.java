@@ -99,6 +99,15 @@ class NodeResilienceTest {
       assertFalse(sandboxes.isEmpty());
       Future.all(sandboxes.stream().map(podman::remove).toList()).await();
 
+      // Their supervisors' connections closed: the pool replaces them at once, before any job asks.
+      List<String> now = sandboxes;
+      for (int i = 0; i < 100 && (now.size() < sandboxes.size() || now.stream().anyMatch(sandboxes::contains)); i++) {
+        node.timer(100).await();
+        now = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
+      }
+      assertEquals(sandboxes.size(), now.size(), "replaced: " + now);
+      assertTrue(now.stream().noneMatch(sandboxes::contains), "replaced: " + now);
+
       HttpResponse<Buffer> r = post(client);
       assertEquals(200, r.statusCode(), r.bodyAsString());
       assertEquals(1, r.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
