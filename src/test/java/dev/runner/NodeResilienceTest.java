@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.runner.config.RunnerConfig;
 import dev.runner.podman.PodmanClient;
 import dev.runner.sandbox.SandboxSpec;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,18 +30,13 @@ class NodeResilienceTest {
     return client.post("/run").sendJsonObject(JOB).await();
   }
 
-  private static WebClient client(Vertx node, RunnerConfig config) {
-    return WebClient.create(node, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
-  }
-
   @Test
   void withoutPodmanJobsGet503AndTheNodeHealsWhenPodmanIsBack() throws Exception {
     Path socket = Path.of("/tmp", TestEnvironment.label("podman-later") + ".sock");
     Files.deleteIfExists(socket);
-    RunnerConfig config = TestEnvironment.node(1, Map.of("RUNNER_PODMAN_SOCKET", socket.toString(), "RUNNER_ACQUIRE_TIMEOUT_S", "2"));
-    Vertx node = Main.start(config).await();
-    try {
-      WebClient client = client(node, config);
+    Map<String, String> env = Map.of("RUNNER_PODMAN_SOCKET", socket.toString(), "RUNNER_ACQUIRE_TIMEOUT_S", "2");
+    try (TestNode node = TestNode.start(TestEnvironment.node(1, env))) {
+      WebClient client = node.client;
       HttpResponse<Buffer> down = post(client);
       assertEquals(503, down.statusCode(), down.bodyAsString());
       assertTrue(down.bodyAsJsonObject().getString("error").contains("no sandbox"), down.bodyAsString());
@@ -55,18 +47,14 @@ class NodeResilienceTest {
       assertEquals(200, up.statusCode(), up.bodyAsString());
       assertEquals(1, up.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
     } finally {
-      node.close().await();
-      TestEnvironment.assertNoSandboxesLeft(config);
       Files.deleteIfExists(socket);
     }
   }
 
   @Test
   void aFullNodeRefusesAtOnceAndServesAgainAfterwards() throws InterruptedException {
-    RunnerConfig config = TestEnvironment.node(1, Map.of("RUNNER_MAX_PENDING", "1"));
-    Vertx node = Main.start(config).await();
-    try {
-      WebClient client = client(node, config);
+    try (TestNode node = TestNode.start(TestEnvironment.node(1, Map.of("RUNNER_MAX_PENDING", "1")))) {
+      WebClient client = node.client;
       JsonObject slow = JOB.copy().put("code", "import time\ntime.sleep(2)\nprint(input()[::-1])");
       Future<HttpResponse<Buffer>> first = client.post("/run").sendJsonObject(slow);
       int pending = 0;
@@ -81,29 +69,24 @@ class NodeResilienceTest {
       assertTrue(refused.bodyAsJsonObject().getString("error").contains("busy"), refused.bodyAsString());
       assertEquals(200, first.await().statusCode());
       assertEquals(200, post(client).statusCode());
-    } finally {
-      node.close().await();
-      TestEnvironment.assertNoSandboxesLeft(config);
     }
   }
 
   @Test
   void aSandboxRemovedUnderTheNodeIsReplacedAndTheJobStillRuns() {
-    RunnerConfig config = TestEnvironment.node(1);
-    Vertx node = Main.start(config).await();
-    try {
-      WebClient client = client(node, config);
+    try (TestNode node = TestNode.start(TestEnvironment.node(1))) {
+      WebClient client = node.client;
       assertEquals(200, post(client).statusCode());
-      PodmanClient podman = new PodmanClient(node, config.podmanSocket());
-      List<String> sandboxes = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
+      PodmanClient podman = new PodmanClient(node.vertx, node.config.podmanSocket());
+      List<String> sandboxes = podman.listByLabel(SandboxSpec.LABEL, node.config.sandboxLabel()).await();
       assertFalse(sandboxes.isEmpty());
       Future.all(sandboxes.stream().map(podman::remove).toList()).await();
 
       // Their supervisors' connections closed: the pool replaces them at once, before any job asks.
       List<String> now = sandboxes;
       for (int i = 0; i < 100 && (now.size() < sandboxes.size() || now.stream().anyMatch(sandboxes::contains)); i++) {
-        node.timer(100).await();
-        now = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
+        node.vertx.timer(100).await();
+        now = podman.listByLabel(SandboxSpec.LABEL, node.config.sandboxLabel()).await();
       }
       assertEquals(sandboxes.size(), now.size(), "replaced: " + now);
       assertTrue(now.stream().noneMatch(sandboxes::contains), "replaced: " + now);
@@ -111,9 +94,6 @@ class NodeResilienceTest {
       HttpResponse<Buffer> r = post(client);
       assertEquals(200, r.statusCode(), r.bodyAsString());
       assertEquals(1, r.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
-    } finally {
-      node.close().await();
-      TestEnvironment.assertNoSandboxesLeft(config);
     }
   }
 }

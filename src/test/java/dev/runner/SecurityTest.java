@@ -8,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.runner.config.RunnerConfig;
 import dev.runner.podman.PodmanClient;
 import dev.runner.sandbox.SandboxSpec;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -41,21 +39,20 @@ import org.junit.jupiter.api.Test;
  * the cases that depend on it check the container's hostname.
  */
 class SecurityTest {
-  private static Vertx node;
+  private static TestNode node;
   private static WebClient client;
   private static RunnerConfig config;
 
   @BeforeAll
   static void start() {
-    config = TestEnvironment.node(1);
-    node = Main.start(config).await();
-    client = WebClient.create(node, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
+    node = TestNode.start(TestEnvironment.node(1));
+    client = node.client;
+    config = node.config;
   }
 
   @AfterAll
   static void stop() {
-    if (node != null) node.close().await();
-    TestEnvironment.assertNoSandboxesLeft(config);
+    if (node != null) node.close();
   }
 
   private static JsonObject test(String id, String input, String expected) {
@@ -307,34 +304,25 @@ class SecurityTest {
   void aSecondNodeOnTheSameHostLeavesTheFirstNodesSandboxesAlone() {
     RunnerConfig first = TestEnvironment.nodeWithDefaultLabel(1), second = TestEnvironment.nodeWithDefaultLabel(1);
     assertNotEquals(first.sandboxLabel(), second.sandboxLabel());
-    Vertx a = Main.start(first).await();
-    Vertx b = null;
-    try {
-      WebClient onA = WebClient.create(a, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(first.httpPort()));
+    try (TestNode a = TestNode.start(first)) {
       String code = "import socket\nprint(socket.gethostname())";
       JsonArray one = new JsonArray().add(test("t", "", ""));
-      String before = run(onA, "python", code, one, new JsonArray()).getJsonObject("execution").getString("stdout");
-      PodmanClient podman = new PodmanClient(a, first.podmanSocket());
+      String before = run(a.client, "python", code, one, new JsonArray()).getJsonObject("execution").getString("stdout");
+      PodmanClient podman = new PodmanClient(a.vertx, first.podmanSocket());
       List<String> sandboxesOfA = podman.listByLabel(SandboxSpec.LABEL, first.sandboxLabel()).await();
-
-      b = Main.start(second).await(); // removes the leftovers of its own label only
-      assertEquals(sandboxesOfA, podman.listByLabel(SandboxSpec.LABEL, first.sandboxLabel()).await());
-      String after = run(onA, "python", code, one, new JsonArray()).getJsonObject("execution").getString("stdout");
-      assertEquals(before, after, "the first node's sandbox survived and served again");
-    } finally {
-      if (b != null) b.close().await();
-      a.close().await();
-      TestEnvironment.assertNoSandboxesLeft(first);
-      TestEnvironment.assertNoSandboxesLeft(second);
+      try (TestNode b = TestNode.start(second)) { // removes the leftovers of its own label only
+        assertEquals(sandboxesOfA, podman.listByLabel(SandboxSpec.LABEL, first.sandboxLabel()).await());
+        String after = run(a.client, "python", code, one, new JsonArray()).getJsonObject("execution").getString("stdout");
+        assertEquals(before, after, "the first node's sandbox survived and served again");
+      }
     }
   }
 
   @Test
   void clientsThatLeaveAtOnceDoNotStarveTheNextJob() throws Exception {
-    RunnerConfig small = TestEnvironment.node(1, Map.of("RUNNER_ACQUIRE_TIMEOUT_S", "20"));
-    Vertx n = Main.start(small).await();
-    try {
-      WebClient c = WebClient.create(n, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(small.httpPort()));
+    try (TestNode n = TestNode.start(TestEnvironment.node(1, Map.of("RUNNER_ACQUIRE_TIMEOUT_S", "20")))) {
+      RunnerConfig small = n.config;
+      WebClient c = n.client;
       assertEquals(200, c.post("/run").sendJsonObject(job("print('warm')")).await().statusCode());
       // 20 nine-second jobs whose clients vanish once the node holds them: run one after another
       // they would take 180 s.
@@ -356,9 +344,6 @@ class SecurityTest {
       HttpResponse<Buffer> r = c.post("/run").sendJsonObject(job("print('expected')")).await();
       assertEquals(200, r.statusCode(), r.bodyAsString());
       assertEquals(1, r.bodyAsJsonObject().getJsonObject("summary").getInteger("passed"));
-    } finally {
-      n.close().await();
-      TestEnvironment.assertNoSandboxesLeft(small);
     }
   }
 

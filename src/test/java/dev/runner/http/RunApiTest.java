@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.runner.Main;
 import dev.runner.TestEnvironment;
-import dev.runner.config.RunnerConfig;
-import io.vertx.core.Vertx;
+import dev.runner.TestNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,21 +26,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the leftovers tests really look at what the previous job left.
  */
 class RunApiTest {
-  private static Vertx node;
+  private static TestNode node;
   private static WebClient client;
-  private static RunnerConfig config;
 
   @BeforeAll
   static void start() {
-    config = TestEnvironment.node(1);
-    node = Main.start(config).await();
-    client = WebClient.create(node, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
+    node = TestNode.start(TestEnvironment.node(1));
+    client = node.client;
   }
 
   @AfterAll
   static void stop() {
-    if (node != null) node.close().await();
-    TestEnvironment.assertNoSandboxesLeft(config);
+    if (node != null) node.close();
   }
 
   static HttpResponse<Buffer> post(Buffer body) {
