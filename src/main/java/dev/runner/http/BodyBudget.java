@@ -27,8 +27,4 @@ final class BodyBudget {
   long held() {
     return held;
   }
-
-  long capacity() {
-    return capacity;
-  }
 }
