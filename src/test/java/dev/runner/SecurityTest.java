@@ -96,13 +96,15 @@ class SecurityTest {
     assertEquals("1", seen[1], "keyctl must fail with EPERM");
     assertEquals("1", seen[2], "add_key must fail with EPERM");
 
-    String look = """
-        import socket
+    String look = PY_SYSCALLS + """
         print(socket.gethostname())
+        buf = ctypes.create_string_buffer(4096)
+        print(call(250, 11, -4, buf, 4096))  # keyctl(KEYCTL_READ, @u): the keys linked to the user keyring
         print(open("/proc/keys").read())
         """;
     String later = output("python", look);
     assertEquals(seen[0], later.split("\n")[0], "both jobs ran in the same container");
+    assertEquals("1", later.split("\n")[1], "the later job cannot read the user keyring either");
     assertFalse(later.contains("LEAK") || later.contains("SECRET"), later);
   }
 
