@@ -224,6 +224,29 @@ class SecurityTest {
     assertEquals("OK", visible.getJsonObject(1).getString("verdict"), visible.encode());
   }
 
+  /** tmpfs pages are charged to the container and cannot be reclaimed: filling them is the program's MLE. */
+  @Test
+  void fillingTheTmpfsBeyondTheMemoryLimitIsTheProgramsMemoryLimit() {
+    String code = """
+        for d in ["/work", "/tmp", "/dev/shm"]:
+            with open(d + "/fill", "wb") as f:
+                for i in range(64):
+                    f.write(b"x" * (1 << 20))
+        print("filled")
+        """;
+    JsonObject req = new JsonObject().put("language", "python").put("code", code).put("memory_limit_mb", 32)
+        .put("tests", new JsonObject().put("visible", new JsonArray().add(test("a", "", "filled")).add(test("b", "", "filled"))));
+    HttpResponse<Buffer> r = client.post("/run").sendJsonObject(req).await();
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    JsonArray visible = r.bodyAsJsonObject().getJsonObject("test_results").getJsonArray("visible");
+    for (int i = 0; i < 2; i++) {
+      String v = visible.getJsonObject(i).getString("verdict");
+      assertTrue(v.equals("MLE") || v.equals("RTE"), visible.encode()); // killed, or ENOSPC on a full tmpfs
+    }
+    assertEquals("OK", run(client, "python", "print('expected')", new JsonArray().add(test("t", "", "expected")), new JsonArray())
+        .getJsonObject("test_results").getJsonArray("visible").getJsonObject(0).getString("verdict"));
+  }
+
   @Test
   void cpuTimeCoversEveryProcessOfTheTest() {
     String code = """
