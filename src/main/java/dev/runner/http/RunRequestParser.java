@@ -1,5 +1,6 @@
 package dev.runner.http;
 
+import dev.runner.jobs.Checker;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.TestCase;
 import dev.runner.lang.Language;
@@ -27,7 +28,7 @@ final class RunRequestParser {
   static final int MAX_CODE_BYTES = 1 << 20;
   static final int MAX_TESTS = 1000;
   static final int MAX_TEST_TEXT_BYTES = 16 << 20;
-  static final double MIN_TIMEOUT_S = 1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
+  static final double MIN_TIMEOUT_S = 0.1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
   static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024;
 
   private final List<String> languages;
@@ -73,7 +74,27 @@ final class RunRequestParser {
       throw new BadRequest("the job could take up to " + fmt(worstS) + " s (" + tests.size() + (tests.size() == 1 ? " test" : " tests")
           + " × " + fmt(timeoutMs / 1000.0) + " s); at most " + maxJobSeconds + " s is allowed: fewer tests or a lower timeout_seconds");
     }
-    return new JobRequest(UUID.randomUUID().toString(), language, code, entrypoint, tests, timeoutMs, memoryMb);
+    return new JobRequest(UUID.randomUUID().toString(), language, code, entrypoint, tests, timeoutMs, memoryMb, checker(req));
+  }
+
+  /** The optional {@code checker}: how outputs are compared (see the README); lines by default. */
+  private static Checker checker(JsonObject req) {
+    Object v = req.getValue("checker");
+    if (v == null) return new Checker.Lines();
+    if (!(v instanceof JsonObject c)) throw new BadRequest("checker must be an object such as {\"type\": \"tokens\"}, got " + kind(v));
+    String type = string(c, "type", "checker.type", true);
+    return switch (type) {
+      case "lines" -> new Checker.Lines();
+      case "exact" -> new Checker.Exact();
+      case "tokens" -> {
+        Object cs = c.getValue("case_sensitive");
+        if (cs != null && !(cs instanceof Boolean)) throw new BadRequest("checker.case_sensitive must be a boolean, got " + kind(cs));
+        yield new Checker.Tokens(cs == null || (Boolean) cs);
+      }
+      case "float" -> new Checker.FloatTokens(number(c, "abs_tol", "checker.abs_tol", 1e-6, 0, 1e9),
+          number(c, "rel_tol", "checker.rel_tol", 1e-6, 0, 1e9));
+      default -> throw new BadRequest("checker.type must be one of lines, exact, tokens, float; got '" + type + "'");
+    };
   }
 
   /** The raw texts of a body's non-string test values, found only when the first one is asked for. */
@@ -183,22 +204,31 @@ final class RunRequestParser {
   }
 
   private static String string(JsonObject o, String field, boolean required) {
+    return string(o, field, field, required);
+  }
+
+  /** {@code name}: the field as the error message calls it (its path in the request). */
+  private static String string(JsonObject o, String field, String name, boolean required) {
     Object v = o.getValue(field);
     if (v == null) {
-      if (required) throw new BadRequest(field + " is required");
+      if (required) throw new BadRequest(name + " is required");
       return null;
     }
-    if (!(v instanceof String s)) throw new BadRequest(field + " must be a string, got " + kind(v));
-    if (required && s.isBlank()) throw new BadRequest(field + " must not be empty");
+    if (!(v instanceof String s)) throw new BadRequest(name + " must be a string, got " + kind(v));
+    if (required && s.isBlank()) throw new BadRequest(name + " must not be empty");
     return s;
   }
 
   private static double number(JsonObject o, String field, double fallback, double min, double max) {
+    return number(o, field, field, fallback, min, max);
+  }
+
+  private static double number(JsonObject o, String field, String name, double fallback, double min, double max) {
     Object v = o.getValue(field);
     if (v == null) return fallback;
-    if (!(v instanceof Number n)) throw new BadRequest(field + " must be a number, got " + kind(v));
+    if (!(v instanceof Number n)) throw new BadRequest(name + " must be a number, got " + kind(v));
     double d = n.doubleValue();
-    if (!(d >= min && d <= max)) throw new BadRequest(field + " must be between " + fmt(min) + " and " + fmt(max) + ", got " + n);
+    if (!(d >= min && d <= max)) throw new BadRequest(name + " must be between " + fmt(min) + " and " + fmt(max) + ", got " + n);
     return d;
   }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * unique per accepted request; a cancellation names it.
  */
 public record JobRequest(String id, String language, String code, String entrypoint, List<TestCase> tests,
-                         long timeoutMs, int memoryMb) {
+                         long timeoutMs, int memoryMb, Checker checker) {
 
   /** The event bus address of the workers that run this language's jobs. */
   public static String address(String language) {
@@ -51,12 +51,12 @@ public record JobRequest(String id, String language, String code, String entrypo
     JsonArray t = new JsonArray();
     tests.forEach(c -> t.add(c.toJson()));
     return new JsonObject().put("id", id).put("language", language).put("code", code).put("entrypoint", entrypoint)
-        .put("tests", t).put("timeout_ms", timeoutMs).put("memory_mb", memoryMb);
+        .put("tests", t).put("timeout_ms", timeoutMs).put("memory_mb", memoryMb).put("checker", checker.toJson());
   }
 
   public static JobRequest fromJson(JsonObject j) {
     List<TestCase> tests = j.getJsonArray("tests").stream().map(o -> TestCase.fromJson((JsonObject) o)).toList();
     return new JobRequest(j.getString("id"), j.getString("language"), j.getString("code"), j.getString("entrypoint"), tests,
-        j.getLong("timeout_ms"), j.getInteger("memory_mb"));
+        j.getLong("timeout_ms"), j.getInteger("memory_mb"), Checker.fromJson(j.getJsonObject("checker")));
   }
 }

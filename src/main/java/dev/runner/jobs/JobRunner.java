@@ -93,7 +93,7 @@ public final class JobRunner {
     } else if (r.exitCode() != 0) {
       verdict = Verdict.RTE;
       error = "exited with code " + r.exitCode();
-    } else if (OutputMatcher.matches(out, test.expectedOutput())) {
+    } else if (job.checker().accepts(out, test.expectedOutput())) {
       verdict = Verdict.OK;
       error = null;
     } else {

@@ -134,6 +134,32 @@ class RunApiTest {
   }
 
   @Test
+  void theCheckerDecidesWhatAMatchIs() {
+    String code = "print('The answer: 0.333333333')\nprint('YES')";
+    String expected = "The answer:   0.3333333\nyes";
+    assertEquals("WA", single("python", code, "", expected, new JsonObject()).getString("verdict"));
+    assertEquals("WA", single("python", code, "", expected, new JsonObject().put("checker",
+        new JsonObject().put("type", "float"))).getString("verdict")); // YES is a word: exactly
+    assertEquals("OK", single("python", code, "", "The answer: 0.3333333\nYES", new JsonObject().put("checker",
+        new JsonObject().put("type", "float"))).getString("verdict"));
+    assertEquals("OK", single("python", "print('a  B\\tc')", "", "A b C", new JsonObject().put("checker",
+        new JsonObject().put("type", "tokens").put("case_sensitive", false))).getString("verdict"));
+    assertEquals("WA", single("python", "print('42')", "", "42", new JsonObject().put("checker",
+        new JsonObject().put("type", "exact"))).getString("verdict")); // the newline counts
+    assertEquals("OK", single("python", "print('42', end='')", "", "42", new JsonObject().put("checker",
+        new JsonObject().put("type", "exact"))).getString("verdict"));
+  }
+
+  @Test
+  void aSubSecondTimeLimitIsEnforced() {
+    JsonObject half = new JsonObject().put("timeout_seconds", 0.5);
+    JsonObject r = single("python", "while True: pass", "", "", half);
+    assertEquals("TLE", r.getString("verdict"));
+    assertTrue(r.getLong("execution_time_ms") < 1500, r.encode());
+    assertEquals("OK", single("python", "print('fast')", "", "fast", half).getString("verdict"));
+  }
+
+  @Test
   void programsRunAsMainWithTheirOwnTraceback() {
     String code = "import sys\n\ndef main():\n    print(sys.argv[0], __name__)\n    raise KeyError('k')\n\n"
         + "if __name__ == '__main__':\n    main()\n";
@@ -326,8 +352,14 @@ class RunApiTest {
         {"{\"language\":\"python\"}", "400", "code is required"},
         {"{\"language\":\"python\",\"code\":\"\"}", "400", "code must not be empty"},
         {"{\"language\":\"python\",\"code\":\"print(1)\"}", "400", "at least one"},
-        {"{" + ok + ",\"timeout_seconds\":0}", "400", "timeout_seconds must be between 1 and 60"},
-        {"{" + ok + ",\"timeout_seconds\":61}", "400", "timeout_seconds must be between 1 and 60"},
+        {"{" + ok + ",\"timeout_seconds\":0.05}", "400", "timeout_seconds must be between 0.1 and 60"},
+        {"{" + ok + ",\"timeout_seconds\":61}", "400", "timeout_seconds must be between 0.1 and 60"},
+        {"{" + ok + ",\"checker\":\"float\"}", "400", "checker must be an object"},
+        {"{" + ok + ",\"checker\":{}}", "400", "checker.type is required"},
+        {"{" + ok + ",\"checker\":{\"type\":\"regex\"}}", "400", "checker.type must be one of lines, exact, tokens, float"},
+        {"{" + ok + ",\"checker\":{\"type\":\"float\",\"abs_tol\":-1}}", "400", "checker.abs_tol must be between 0 and"},
+        {"{" + ok + ",\"checker\":{\"type\":\"float\",\"rel_tol\":\"1e-6\"}}", "400", "checker.rel_tol must be a number"},
+        {"{" + ok + ",\"checker\":{\"type\":\"tokens\",\"case_sensitive\":\"no\"}}", "400", "checker.case_sensitive must be a boolean"},
         {"{" + ok + ",\"timeout_seconds\":\"5\"}", "400", "timeout_seconds must be a number"},
         {"{" + ok + ",\"memory_limit_mb\":8}", "400", "memory_limit_mb must be between 16 and 1024"},
         {"{" + ok + ",\"memory_limit_mb\":4096}", "400", "memory_limit_mb must be between 16 and 1024"},

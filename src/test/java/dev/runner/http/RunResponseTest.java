@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.runner.jobs.Checker;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.TestCase;
 import dev.runner.jobs.TestOutcome;
@@ -16,7 +17,7 @@ class RunResponseTest {
   private static final JobRequest JOB = new JobRequest("job-1", "python", "x", null, List.of(
       new TestCase("v1", false, "in1", "out1", null),
       new TestCase("v2", false, "in2", "out2", null),
-      new TestCase("h1", true, "secret-in", "secret-out", "d")), 5000, 256);
+      new TestCase("h1", true, "secret-in", "secret-out", "d")), 5000, 256, new Checker.Lines());
 
   private static TestOutcome outcome(String id, Verdict v, String out, long ms, long kb) {
     return new TestOutcome(id, v, v == Verdict.TLE ? null : 0, 0, ms, ms, kb, out, false, "err-" + id, false, null);
