@@ -12,7 +12,9 @@
  *   PUT name_len= data_len= mode=  <name><data> -> OK | ERR msg
  *       writes /work/<name> and keeps a copy: the file is restored as it was before every test.
  *   RUN argv_len= stdin_len= cpu_ms= wall_ms= out_bytes= err_bytes= fsize_bytes= nproc= nofile=
- *       report=0|1  <argv, NUL separated><stdin>
+ *       report=0|1 nofork=0|1  <argv, NUL separated><stdin>
+ *       nofork=1: the program may start threads but no process (fork, vfork, clone without
+ *       CLONE_THREAD fail with EAGAIN); nproc still bounds its threads.
  *     -> RESULT exit= signal= cpu_ms= wall_ms= mem_kb= tle= ole= oom= aborted= out_len= err_len=
  *        err_trunc= report_len=  <stdout><stderr><report>
  *     -> ERR setup: msg   when a limit, privilege or filter step failed: the program never ran
@@ -39,6 +41,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -415,7 +418,7 @@ static const char *put_file(char *name, char *data, long long len, int mode) {
 
 struct run_limits {
     long long cpu_ms, wall_ms, out_bytes, err_bytes, fsize_bytes, nproc, nofile;
-    int report;
+    int report, nofork;
 };
 
 struct capture {
@@ -496,14 +499,26 @@ static int drain(struct capture *c) {
 #define DENY(nr, e) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), RET_ERRNO(e)
 #define NAMESPACE_FLAGS 0x7E020000 /* CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
 
-static int install_seccomp(void) {
-    struct sock_filter filter[] = {
+static int install_seccomp(int nofork) {
+    struct sock_filter head[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000 /* x32 */, 0, 1),
         RET_ERRNO(ENOSYS),
+    };
+    /* nofork: threads only. fork, vfork and clone without CLONE_THREAD fail as at a process limit. */
+    struct sock_filter no_processes[] = {
+        DENY(__NR_fork, EAGAIN),
+        DENY(__NR_vfork, EAGAIN),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 1, 0),
+        RET_ERRNO(EAGAIN),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), /* on with the rules */
+    };
+    struct sock_filter rules[] = {
         DENY(__NR_keyctl, EPERM),
         DENY(__NR_add_key, EPERM),
         DENY(__NR_request_key, EPERM),
@@ -547,7 +562,18 @@ static int install_seccomp(void) {
         RET_ERRNO(EAFNOSUPPORT),
         RET_ALLOW,
     };
-    struct sock_fprog prog = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    struct sock_filter filter[sizeof head / sizeof head[0] + sizeof no_processes / sizeof no_processes[0] +
+                             sizeof rules / sizeof rules[0]];
+    size_t n = 0;
+    memcpy(filter + n, head, sizeof head);
+    n += sizeof head / sizeof head[0];
+    if (nofork) {
+        memcpy(filter + n, no_processes, sizeof no_processes);
+        n += sizeof no_processes / sizeof no_processes[0];
+    }
+    memcpy(filter + n, rules, sizeof rules);
+    n += sizeof rules / sizeof rules[0];
+    struct sock_fprog prog = {(unsigned short)n, filter};
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
@@ -602,7 +628,7 @@ static void exec_child(char **argv, int in_fd, int out_fd, int err_fd, int repor
     if (setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0) setup_failed(sfd, "setresgid");
     if (setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) setup_failed(sfd, "setresuid");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) setup_failed(sfd, "no_new_privs");
-    if (install_seccomp() < 0) setup_failed(sfd, "seccomp");
+    if (install_seccomp(lim->nofork) < 0) setup_failed(sfd, "seccomp");
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp", "LANG=C.UTF-8",
                     "PYTHONDONTWRITEBYTECODE=1", NULL};
     execve(argv[0], argv, envp);
@@ -850,6 +876,7 @@ static int serve(int conn) {
                 .nproc = header_num(header, "nproc", 64),
                 .nofile = header_num(header, "nofile", 64),
                 .report = (int)header_num(header, "report", 0),
+                .nofork = (int)header_num(header, "nofork", 0),
             };
             if (lim.cpu_ms < 1 || lim.wall_ms < 1 || lim.out_bytes < 0 || lim.out_bytes > MAX_BLOB ||
                 lim.err_bytes < 0 || lim.err_bytes > MAX_BLOB || lim.nproc < 1 || lim.nofile < 4)

@@ -31,7 +31,7 @@ public final class JobRunner {
 
   public static Future<List<TestOutcome>> run(SupervisorClient sv, Language lang, JobRequest job, Future<Void> cancelled) {
     RunLimits limits = new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_LIMIT, RETURNED_OUTPUT, FILE_SIZE_LIMIT,
-        PROCESS_LIMIT, OPEN_FILES_LIMIT);
+        PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
     List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
     boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {

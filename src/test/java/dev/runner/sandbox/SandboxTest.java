@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 class SandboxTest {
-  private static final RunLimits LIMITS = new RunLimits(2000, 3000, 1 << 20, 64 << 10, 16 << 20, 64, 64);
+  private static final RunLimits LIMITS = new RunLimits(2000, 3000, 1 << 20, 64 << 10, 16 << 20, 64, 64, false);
   private static Vertx vertx;
   private static PodmanClient podman;
   private static Sandbox sandbox;
@@ -169,7 +169,7 @@ class SandboxTest {
 
   @Test
   void aLimitThatCannotBeSetRefusesTheRunInsteadOfRunningWeaker(VertxTestContext ctx) {
-    RunLimits tooManyFiles = new RunLimits(2000, 3000, 1 << 20, 64 << 10, 16 << 20, 64, 1 << 20); // above the hard nofile
+    RunLimits tooManyFiles = new RunLimits(2000, 3000, 1 << 20, 64 << 10, 16 << 20, 64, 1 << 20, false); // above the hard nofile
     sandbox.supervisor().run(List.of("/usr/bin/python3", "-c", "print('ran')"), new byte[0], tooManyFiles, false)
         .onComplete(ctx.failing(err -> ctx.verify(() -> {
           assertTrue(err instanceof SandboxFailure, err.toString());
@@ -207,5 +207,16 @@ class SandboxTest {
       assertEquals("nested\n", out(r));
       return python("import os\nprint(os.listdir('/work'), os.listdir('/tmp'))", "");
     }), r -> assertEquals("[] []\n", out(r)));
+  }
+
+  @Test
+  void threadsOnlyAllowsThreadsButNoProcess(VertxTestContext ctx) {
+    RunLimits threadsOnly = new RunLimits(2000, 3000, 1 << 20, 64 << 10, 16 << 20, 64, 64, true);
+    String code = "import os, subprocess, threading\n"
+        + "t = threading.Thread(target=lambda: print('thread')); t.start(); t.join()\n"
+        + "try:\n os.fork(); print('forked')\nexcept OSError as e: print('fork', e.errno)\n"
+        + "try:\n subprocess.run(['/bin/true']); print('spawned')\nexcept OSError as e: print('spawn', e.errno)";
+    check(ctx, sandbox.supervisor().run(List.of("/usr/bin/python3", "-c", code), new byte[0], threadsOnly, false),
+        r -> assertEquals("thread\nfork 11\nspawn 11\n", out(r)));
   }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class SupervisorBenchmark {
   private static final int RUNS = 100;
-  private static final RunLimits LIMITS = new RunLimits(5000, 5000, 1 << 20, 64 << 10, 16 << 20, 64, 64);
+  private static final RunLimits LIMITS = new RunLimits(5000, 5000, 1 << 20, 64 << 10, 16 << 20, 64, 64, false);
 
   @Test
   void perRunOverhead() throws Exception {
