@@ -12,11 +12,14 @@
  *   PUT name_len= data_len= mode=  <name><data> -> OK | ERR msg
  *       writes /work/<name> and keeps a copy: the file is restored as it was before every test.
  *   RUN argv_len= stdin_len= cpu_ms= wall_ms= out_bytes= err_bytes= fsize_bytes= nproc= nofile=
- *       report=0|1 nofork=0|1  <argv, NUL separated><stdin>
+ *       stack_bytes= report=0|1 nofork=0|1 [collect=NAME collect_max=BYTES]  <argv, NUL separated><stdin>
  *       nofork=1: the program may start threads but no process (fork, vfork, clone without
  *       CLONE_THREAD fail with EAGAIN); nproc still bounds its threads.
+ *       collect=NAME: after the run, /work/NAME (a compiler's output) is sent back after the other
+ *       blobs, if it is a regular file of at most collect_max bytes (never through a link).
  *     -> RESULT exit= signal= cpu_ms= wall_ms= mem_kb= tle= ole= oom= aborted= out_len= err_len=
- *        err_trunc= report_len=  <stdout><stderr><report>
+ *        err_trunc= report_len= artifact_status= artifact_len=  <stdout><stderr><report><artifact>
+ *        artifact_status: 0 sent (or none asked), 1 missing, 2 larger than collect_max, 3 not a file
  *     -> ERR setup: msg   when a limit, privilege or filter step failed: the program never ran
  *     While a RUN is in progress the host may send "ABORT\n": the test is killed and its RESULT says
  *     aborted=1. ABORT outside a run is ignored (no reply).
@@ -417,8 +420,10 @@ static const char *put_file(char *name, char *data, long long len, int mode) {
 /* ---------- RUN ---------- */
 
 struct run_limits {
-    long long cpu_ms, wall_ms, out_bytes, err_bytes, fsize_bytes, nproc, nofile;
+    long long cpu_ms, wall_ms, out_bytes, err_bytes, fsize_bytes, nproc, nofile, stack_bytes;
     int report, nofork;
+    char collect[65]; /* a file of /work to send back after the run, or empty */
+    long long collect_max;
 };
 
 struct capture {
@@ -618,6 +623,7 @@ static void exec_child(char **argv, int in_fd, int out_fd, int err_fd, int repor
     set_limit(sfd, RLIMIT_FSIZE, (rlim_t)lim->fsize_bytes, "RLIMIT_FSIZE");
     set_limit(sfd, RLIMIT_NOFILE, (rlim_t)lim->nofile, "RLIMIT_NOFILE");
     set_limit(sfd, RLIMIT_NPROC, (rlim_t)lim->nproc, "RLIMIT_NPROC");
+    set_limit(sfd, RLIMIT_STACK, (rlim_t)lim->stack_bytes, "RLIMIT_STACK");
     set_limit(sfd, RLIMIT_CORE, 0, "RLIMIT_CORE");
     set_limit(sfd, RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE");
     /* The test, not the supervisor, is what the OOM killer should pick. */
@@ -806,15 +812,49 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     if (sig == SIGXCPU) tle = 1;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    /* The file the host asked to collect (a compiler's output), taken before the wipe: every process
+     * is dead, so it cannot change; never through a link, only a regular file, at most its cap. */
+    int artifact_fd = -1, artifact_status = 0;
+    long long artifact_len = 0;
+    if (lim->collect[0]) {
+        int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        artifact_fd = dir < 0 ? -1 : openat(dir, lim->collect, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (dir >= 0) close(dir);
+        struct stat st;
+        if (artifact_fd < 0) artifact_status = 1;                                          /* missing */
+        else if (fstat(artifact_fd, &st) < 0 || !S_ISREG(st.st_mode)) artifact_status = 3; /* not a file */
+        else if (st.st_size > lim->collect_max) artifact_status = 2;                       /* too large */
+        else artifact_len = st.st_size;
+        if (artifact_status && artifact_fd >= 0) {
+            close(artifact_fd);
+            artifact_fd = -1;
+        }
+    }
     int rc = reply(sock,
                    "RESULT exit=%d signal=%d cpu_ms=%lld wall_ms=%lld mem_kb=%ld tle=%d ole=%d oom=%d aborted=%d "
-                   "out_len=%zu err_len=%zu err_trunc=%d report_len=%zu",
+                   "out_len=%zu err_len=%zu err_trunc=%d report_len=%zu artifact_status=%d artifact_len=%lld",
                    code, sig, cpu, wall, peak_kb, tle, ole, oom, aborted, caps[0].len, caps[1].len,
-                   caps[1].overflow, caps[2].len);
+                   caps[1].overflow, caps[2].len, artifact_status, artifact_len);
     if (rc == 0) rc = write_full(sock, caps[0].buf, caps[0].len);
     if (rc == 0) rc = write_full(sock, caps[1].buf, caps[1].len);
     if (rc == 0) rc = write_full(sock, caps[2].buf, caps[2].len);
     free_captures(caps);
+    if (artifact_fd >= 0) {
+        /* streamed: never the whole artifact in our memory; exactly the announced length */
+        char buf[65536];
+        long long left = artifact_len;
+        while (rc == 0 && left > 0) {
+            ssize_t r = read(artifact_fd, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) { /* shorter than it was: keep the stream in step */
+                memset(buf, 0, sizeof buf);
+                r = left < (long long)sizeof buf ? left : (long long)sizeof buf;
+            }
+            rc = write_full(sock, buf, (size_t)r);
+            left -= r;
+        }
+        close(artifact_fd);
+    }
     return rc;
 }
 
@@ -875,9 +915,13 @@ static int serve(int conn) {
                 .fsize_bytes = header_num(header, "fsize_bytes", 16 << 20),
                 .nproc = header_num(header, "nproc", 64),
                 .nofile = header_num(header, "nofile", 64),
+                .stack_bytes = header_num(header, "stack_bytes", 8 << 20),
                 .report = (int)header_num(header, "report", 0),
                 .nofork = (int)header_num(header, "nofork", 0),
+                .collect_max = header_num(header, "collect_max", 0),
             };
+            const char *collect = strstr(header, " collect=");
+            if (collect && sscanf(collect, " collect=%64[A-Za-z0-9._-]", lim.collect) != 1) return -1;
             if (lim.cpu_ms < 1 || lim.wall_ms < 1 || lim.out_bytes < 0 || lim.out_bytes > MAX_BLOB ||
                 lim.err_bytes < 0 || lim.err_bytes > MAX_BLOB || lim.nproc < 1 || lim.nofile < 4)
                 return -1;

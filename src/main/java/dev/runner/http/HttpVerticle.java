@@ -2,7 +2,7 @@ package dev.runner.http;
 
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
-import dev.runner.jobs.TestOutcome;
+import dev.runner.jobs.JobResult;
 import dev.runner.lang.Language;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -131,9 +131,7 @@ public final class HttpVerticle extends VerticleBase {
           budget.release(held);
         })
         .onSuccess(reply -> {
-          List<TestOutcome> outcomes = reply.body().getJsonArray("tests").stream()
-              .map(o -> TestOutcome.fromJson((JsonObject) o)).toList();
-          json(ctx, 200, RunResponse.of(job, outcomes));
+          json(ctx, 200, RunResponse.of(job, JobResult.fromJson(reply.body())));
         })
         .onFailure(err -> {
           String why = err instanceof ReplyException re ? switch (re.failureType()) {

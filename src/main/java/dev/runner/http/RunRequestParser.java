@@ -57,6 +57,9 @@ final class RunRequestParser {
     }
     if (code.indexOf('\0') >= 0) throw new BadRequest("code contains a NUL character");
     String entrypoint = string(req, "entrypoint", false);
+    if (entrypoint != null && !lang.functionTests()) {
+      throw new BadRequest("entrypoint: " + language + " submissions are programs (they read stdin), not functions");
+    }
     if (entrypoint != null && !lang.identifier().matcher(entrypoint).matches()) {
       throw new BadRequest("entrypoint '" + entrypoint + "' is not a " + language + " identifier");
     }

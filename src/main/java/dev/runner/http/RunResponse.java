@@ -1,6 +1,8 @@
 package dev.runner.http;
 
+import dev.runner.jobs.CompileOutcome;
 import dev.runner.jobs.JobRequest;
+import dev.runner.jobs.JobResult;
 import dev.runner.jobs.TestCase;
 import dev.runner.jobs.TestOutcome;
 import dev.runner.jobs.Verdict;
@@ -17,6 +19,17 @@ import java.util.List;
  */
 final class RunResponse {
   private RunResponse() {}
+
+  static JsonObject of(JobRequest job, JobResult result) {
+    JsonObject response = of(job, result.tests());
+    CompileOutcome c = result.compile();
+    if (c != null) {
+      // About the submission alone: shown even when every test is hidden.
+      response.put("compile", new JsonObject().put("status", c.ok() ? "ok" : "error").put("time_ms", c.timeMs())
+          .put("output", c.output()).put("error", c.error()));
+    }
+    return response;
+  }
 
   static JsonObject of(JobRequest job, List<TestOutcome> outcomes) {
     JsonArray visible = new JsonArray(), hidden = new JsonArray();

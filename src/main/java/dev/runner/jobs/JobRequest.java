@@ -1,5 +1,6 @@
 package dev.runner.jobs;
 
+import dev.runner.lang.Language;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -42,9 +43,11 @@ public record JobRequest(String id, String language, String code, String entrypo
     return (memoryMb + SUPERVISOR_MB + heldMb) << 20;
   }
 
-  /** The longest a job can take once it has a sandbox: every test at its time limit, plus start-up. */
+  /** The longest a job can take once it has a sandbox: its compile, every test at its time limit, plus start-up. */
   public long deadlineMs() {
-    return tests.size() * (timeoutMs + 1_000L) + 5_000;
+    Language lang = Language.ALL.get(language);
+    long compile = lang != null && lang.compiled() ? lang.compile().timeMs() + 5_000 : 0;
+    return compile + tests.size() * (timeoutMs + 1_000L) + 5_000;
   }
 
   public JsonObject toJson() {

@@ -2,10 +2,12 @@ package dev.runner.jobs;
 
 import dev.runner.lang.Language;
 import dev.runner.sandbox.JobCancelledException;
+import dev.runner.sandbox.SandboxPool;
 import dev.runner.sandbox.RunLimits;
 import dev.runner.sandbox.RunResult;
 import dev.runner.sandbox.SupervisorClient;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,18 +31,80 @@ public final class JobRunner {
 
   private JobRunner() {}
 
-  public static Future<List<TestOutcome>> run(SupervisorClient sv, Language lang, JobRequest job, Future<Void> cancelled) {
+  /** The largest program a compiler may make. */
+  static final long MAX_ARTIFACT_BYTES = 64L << 20;
+
+  public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, Future<Void> cancelled) {
+    SupervisorClient sv = lease.sandbox().supervisor();
+    // The stack may take the whole memory limit, at least 64 MB (the cgroup still bounds the total).
+    long stack = Math.max(RunLimits.DEFAULT_STACK_BYTES, (long) job.memoryMb() << 20);
     RunLimits limits = new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_LIMIT, RETURNED_OUTPUT, FILE_SIZE_LIMIT,
-        PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
+        PROCESS_LIMIT, OPEN_FILES_LIMIT, false, stack);
     List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
     boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {
       if (!finished[0]) sv.abort();
     });
-    return sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
-        .compose(v -> runFrom(0, null, sv, lang, job, limits, new OutputBudget(RETURNED_PER_JOB), outcomes, cancelled))
-        .onComplete(ar -> finished[0] = true)
-        .map(v -> outcomes);
+    OutputBudget budget = new OutputBudget(RETURNED_PER_JOB);
+    Future<JobResult> done;
+    if (lang.compiled()) {
+      done = compile(lease, sv, lang, job).compose(compiled -> {
+        if (!compiled.ok()) {
+          compileErrors(job, 0, compiled.output(), false, compiled.error(), outcomes);
+          return Future.succeededFuture(new JobResult(outcomes, compiled));
+        }
+        return runFrom(0, "compiled", sv, lang, job, limits, budget, outcomes, cancelled)
+            .map(v -> new JobResult(outcomes, compiled));
+      });
+    } else {
+      done = sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
+          .compose(v -> runFrom(0, null, sv, lang, job, limits, budget, outcomes, cancelled))
+          .map(v -> new JobResult(outcomes, null));
+    }
+    return done.onComplete(ar -> finished[0] = true);
+  }
+
+  /**
+   * Compiles in the leased sandbox, with the compiler's limits, and takes its artifact out through
+   * the supervisor; then the sandbox is reset (the compiler and the source are gone), set back to
+   * the job's memory, and given the artifact alone. The tests never meet the compiler.
+   */
+  private static Future<CompileOutcome> compile(SandboxPool.Lease lease, SupervisorClient sv, Language lang, JobRequest job) {
+    Language.Compile c = lang.compile();
+    byte[] source = job.code().getBytes(StandardCharsets.UTF_8);
+    long compileMemory = Math.max(job.sandboxMemoryBytes(), JobRequest.sandboxMemoryBytes(c.memoryMb(), source.length));
+    RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES,
+        PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
+    return lease.resize(compileMemory)
+        .compose(v -> sv.put(lang.file(), source, 0644))
+        .compose(v -> sv.run(c.argv(), new byte[0], limits, false, new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
+        .compose(r -> {
+          String output = (r.stdout().toString(StandardCharsets.UTF_8) + r.stderr().toString(StandardCharsets.UTF_8));
+          if (output.length() > RETURNED_OUTPUT) output = output.substring(0, RETURNED_OUTPUT);
+          String error = r.timeLimit() ? "compilation timed out (" + seconds(c.timeMs()) + ")"
+              : r.memoryLimit() ? "the compiler ran out of memory (" + c.memoryMb() + " MB)"
+              : r.outputLimit() ? "compiler output too long"
+              : r.signal() != 0 ? "the compiler was killed by signal " + r.signal()
+              : r.exitCode() != 0 ? "compilation failed"
+              : r.artifact().status() == 2 ? "the compiled program is larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MB"
+              : !r.artifact().taken() ? "the compiler made no program"
+              : null;
+          CompileOutcome outcome = new CompileOutcome(error == null, r.wallMs(), output, error);
+          if (error != null) return Future.succeededFuture(outcome);
+          Buffer artifact = r.artifact().bytes();
+          return sv.reset()
+              .compose(v -> lease.resize(job.sandboxMemoryBytes()))
+              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
+              .map(v -> outcome);
+        });
+  }
+
+  /** Every test from {@code index} on gets CE, with the compiler's message. */
+  private static void compileErrors(JobRequest job, int index, String output, boolean truncated, String why,
+                                    List<TestOutcome> outcomes) {
+    for (TestCase t : job.tests().subList(index, job.tests().size())) {
+      outcomes.add(new TestOutcome(t.id(), Verdict.CE, null, 0, 0, 0, 0, "", false, output, truncated, why));
+    }
   }
 
   /**
@@ -53,17 +117,13 @@ public final class JobRunner {
     if (cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
     if (index == job.tests().size()) return Future.succeededFuture();
     TestCase test = job.tests().get(index);
-    boolean detect = mode == null;
+    boolean detect = mode == null && !lang.compiled();
     List<String> argv = lang.run(detect ? Language.detect(job.entrypoint()) : mode);
     return sv.run(argv, test.input().getBytes(StandardCharsets.UTF_8), limits, detect).compose(r -> {
       if (r.aborted()) return Future.failedFuture(new JobCancelledException());
       String reported = r.report().toString(StandardCharsets.UTF_8).trim();
       if (detect && reported.equals("CE")) {
-        String err = r.stderr().toString(StandardCharsets.UTF_8);
-        for (TestCase t : job.tests().subList(index, job.tests().size())) {
-          outcomes.add(new TestOutcome(t.id(), Verdict.CE, null, 0, 0, 0, 0, "", false, err, r.stderrTruncated(),
-              "compilation failed"));
-        }
+        compileErrors(job, index, r.stderr().toString(StandardCharsets.UTF_8), r.stderrTruncated(), "compilation failed", outcomes);
         return Future.succeededFuture();
       }
       outcomes.add(judge(test, r, lang, job, budget));
@@ -81,7 +141,7 @@ public final class JobRunner {
     if (r.timeLimit()) {
       verdict = Verdict.TLE;
       error = "time limit of " + seconds(job.timeoutMs()) + " exceeded";
-    } else if (r.memoryLimit() || (r.exitCode() != 0 && err.contains(lang.outOfMemoryMarker()))) {
+    } else if (r.memoryLimit() || (r.exitCode() != 0 && lang.outOfMemoryMarker() != null && err.contains(lang.outOfMemoryMarker()))) {
       verdict = Verdict.MLE;
       error = "memory limit of " + job.memoryMb() + " MB exceeded";
     } else if (r.outputLimit()) {

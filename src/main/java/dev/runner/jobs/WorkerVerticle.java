@@ -91,22 +91,20 @@ public final class WorkerVerticle extends VerticleBase {
     runOn(pool, lang, job, cancelled.future(), 1).onComplete(ar -> {
       running.remove(job.id());
       if (ar.succeeded()) {
-        JsonArray tests = new JsonArray();
-        ar.result().forEach(t -> tests.add(t.toJson()));
-        message.reply(new JsonObject().put("tests", tests));
+        message.reply(ar.result().toJson());
       } else {
         message.fail(ar.cause() instanceof JobCancelledException ? CANCELLED : UNAVAILABLE, ar.cause().getMessage());
       }
     });
   }
 
-  private Future<List<TestOutcome>> runOn(SandboxPool pool, Language lang, JobRequest job, Future<Void> cancelled, int retries) {
+  private Future<JobResult> runOn(SandboxPool pool, Language lang, JobRequest job, Future<Void> cancelled, int retries) {
     // The reset happens after the reply, off the job's latency; the sandbox is lent again only after it.
     return pool.acquire(job.sandboxMemoryBytes(), cancelled).compose(lease -> {
           // A supervisor that stops answering must not hold the job, nor the sandbox, forever.
-          Promise<List<TestOutcome>> done = Promise.promise();
+          Promise<JobResult> done = Promise.promise();
           long timer = vertx.setTimer(job.deadlineMs(), t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
-          JobRunner.run(lease.sandbox().supervisor(), lang, job, cancelled).onComplete(done::tryComplete, done::tryFail);
+          JobRunner.run(lease, lang, job, cancelled).onComplete(done::tryComplete, done::tryFail);
           return done.future().onComplete(ar -> {
             vertx.cancelTimer(timer);
             // An aborted job leaves a sound sandbox: reset and lent again, not replaced.

@@ -6,27 +6,53 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * How one language's submission is stored and run inside its image, through the harness baked
- * into it (containers/LANG/harness/run.*). {@code minMemoryMb} is the smallest memory limit a job
- * may ask for: below it the runtime itself cannot start without thrashing (measured, see the README).
+ * How one language's submission is stored, compiled and run inside its image. Interpreted languages
+ * run through the harness baked into their image (containers/LANG/harness/run.*), which also calls
+ * functions; compiled ones are compiled in a sandbox first ({@link Compile}) and their artifact run
+ * as a program. {@code minMemoryMb} is the smallest memory limit a job may ask for: below it the
+ * runtime itself leaves the program no room (measured, see the README).
  */
 public record Language(String name, String file, List<String> interpreter, String harnessExtension,
-                       Pattern identifier, String outOfMemoryMarker, int minMemoryMb) {
+                       Pattern identifier, String outOfMemoryMarker, int minMemoryMb, Compile compile) {
+
+  /**
+   * The compile step: its command (run in /work beside the source), the file it makes, and its own
+   * limits, which are not the program's: compilers need more memory and time than most programs.
+   */
+  public record Compile(List<String> argv, String artifact, int memoryMb, long timeMs, long outputBytes) {}
 
   public static final Map<String, Language> ALL = Map.of(
       "python", new Language("python", "main.py", List.of("/usr/bin/python3"), "py",
-          Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}"), "MemoryError", 16),
+          Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}"), "MemoryError", 16, null),
       "javascript", new Language("javascript", "main.js", List.of("/usr/bin/node"), "js",
-          Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}"), "JavaScript heap out of memory", 48));
+          Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}"), "JavaScript heap out of memory", 48, null),
+      "c", compiled("c", "main.c", List.of("/usr/bin/gcc", "-std=c11", "-O2", "-pipe", "-o", "main", "main.c", "-lm")),
+      "cpp", compiled("cpp", "main.cpp", List.of("/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-o", "main", "main.cpp", "-lm")));
+
+  /** A language compiled to /work/main by gcc or g++, with their limits: 512 MB, 15 s, 64 KB of output. */
+  private static Language compiled(String name, String file, List<String> argv) {
+    return new Language(name, file, List.of(), null, null, null, 16, new Compile(argv, "main", 512, 15_000, 64 << 10));
+  }
 
   private static final String HARNESS = "/opt/runner/run.";
 
+  public boolean compiled() {
+    return compile != null;
+  }
+
+  /** Whether a submission may be a function (called through the harness) rather than a program. */
+  public boolean functionTests() {
+    return harnessExtension != null;
+  }
+
   /**
-   * The command of one test: the harness runs the submission as a program or calls one function.
-   * A job's first test runs in mode "detect" (or "detect ENTRYPOINT"), which also reports on fd 3
-   * the mode ("program", "function NAME", "exports") or "CE"; the later tests run in that mode.
+   * The command of one test. A compiled program runs as itself. Otherwise the harness runs the
+   * submission as a program or calls one function: a job's first test runs in mode "detect" (or
+   * "detect ENTRYPOINT"), which also reports on fd 3 the mode ("program", "function NAME",
+   * "exports") or "CE"; the later tests run in that mode.
    */
   public List<String> run(String mode) {
+    if (compiled()) return List.of("/work/" + compile.artifact());
     return Stream.concat(interpreter.stream(), Stream.of(HARNESS + harnessExtension, "/work/" + file, mode)).toList();
   }
 

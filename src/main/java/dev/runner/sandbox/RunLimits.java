@@ -6,9 +6,18 @@ package dev.runner.sandbox;
  * forbids new processes altogether (fork, vfork, clone without CLONE_THREAD), threads still allowed.
  */
 public record RunLimits(long cpuMs, long wallMs, long stdoutBytes, long stderrBytes, long fileBytes, int processes,
-                        int openFiles, boolean threadsOnly) {
+                        int openFiles, boolean threadsOnly, long stackBytes) {
+  /** The stack a test gets: deep recursion is normal in contest solutions. */
+  public static final long DEFAULT_STACK_BYTES = 64L << 20;
+
+  public RunLimits(long cpuMs, long wallMs, long stdoutBytes, long stderrBytes, long fileBytes, int processes,
+                   int openFiles, boolean threadsOnly) {
+    this(cpuMs, wallMs, stdoutBytes, stderrBytes, fileBytes, processes, openFiles, threadsOnly, DEFAULT_STACK_BYTES);
+  }
+
   String header() {
     return "cpu_ms=" + cpuMs + " wall_ms=" + wallMs + " out_bytes=" + stdoutBytes + " err_bytes=" + stderrBytes
-        + " fsize_bytes=" + fileBytes + " nproc=" + processes + " nofile=" + openFiles + " nofork=" + (threadsOnly ? 1 : 0);
+        + " fsize_bytes=" + fileBytes + " nproc=" + processes + " nofile=" + openFiles + " nofork=" + (threadsOnly ? 1 : 0)
+        + " stack_bytes=" + stackBytes;
   }
 }

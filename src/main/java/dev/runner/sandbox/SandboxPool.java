@@ -75,6 +75,12 @@ public final class SandboxPool {
       return slot.sandbox;
     }
 
+    /** Changes the sandbox's memory limit while it is lent (a compile needs more than the program). */
+    public Future<Void> resize(long memoryBytes) {
+      if (slot.memoryBytes == memoryBytes) return Future.succeededFuture();
+      return podman.updateMemory(slot.sandbox.id(), memoryBytes).onSuccess(v -> slot.memoryBytes = memoryBytes);
+    }
+
     /** Resets and returns the sandbox, or retires it when {@code healthy} is false or the reset fails. */
     public Future<Void> release(boolean healthy) {
       if (released == null) released = giveBack(healthy);

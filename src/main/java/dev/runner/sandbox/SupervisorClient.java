@@ -34,6 +34,9 @@ public final class SupervisorClient {
 
   private record Reply(String verb, String line, Map<String, Long> fields, Buffer body) {}
 
+  /** A file to take out of the sandbox after a run: its name in /work and the most bytes it may have. */
+  public record Collect(String name, long maxBytes) {}
+
   private SupervisorClient(Vertx vertx, NetSocket socket) {
     this.vertx = vertx;
     this.socket = socket;
@@ -90,18 +93,29 @@ public final class SupervisorClient {
   }
 
   public Future<RunResult> run(List<String> argv, byte[] stdin, RunLimits limits, boolean report) {
+    return run(argv, stdin, limits, report, null);
+  }
+
+  /**
+   * {@code collect}: a file of /work the supervisor sends back after the run (a compiler's output),
+   * or null. It is taken before the sandbox is wiped for the next run.
+   */
+  public Future<RunResult> run(List<String> argv, byte[] stdin, RunLimits limits, boolean report, Collect collect) {
     Buffer args = Buffer.buffer();
     argv.forEach(a -> args.appendString(a).appendByte((byte) 0));
+    String collecting = collect == null ? "" : " collect=" + collect.name() + " collect_max=" + collect.maxBytes();
     Buffer req = Buffer.buffer("RUN argv_len=" + args.length() + " stdin_len=" + stdin.length + " " + limits.header()
-        + " report=" + (report ? 1 : 0) + "\n").appendBuffer(args).appendBytes(stdin);
+        + " report=" + (report ? 1 : 0) + collecting + "\n").appendBuffer(args).appendBytes(stdin);
     return send(req).compose(r -> {
       if (!r.verb.equals("RESULT")) return Future.failedFuture(new SandboxFailure("supervisor: " + r.line));
       Map<String, Long> f = r.fields;
-      int out = f.get("out_len").intValue(), err = f.get("err_len").intValue();
+      int out = f.get("out_len").intValue(), err = f.get("err_len").intValue(), rep = f.get("report_len").intValue();
       Buffer b = r.body;
+      RunResult.Artifact artifact = collect == null ? null
+          : new RunResult.Artifact(f.get("artifact_status").intValue(), b.getBuffer(out + err + rep, b.length()));
       return Future.succeededFuture(new RunResult(f.get("exit").intValue(), f.get("signal").intValue(),
           f.get("cpu_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1, f.get("aborted") == 1,
-          b.getBuffer(0, out), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, b.length())));
+          b.getBuffer(0, out), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, out + err + rep), artifact));
     });
   }
 
@@ -133,7 +147,8 @@ public final class SupervisorClient {
           }
         }
       }
-      long body = fields.getOrDefault("out_len", 0L) + fields.getOrDefault("err_len", 0L) + fields.getOrDefault("report_len", 0L);
+      long body = fields.getOrDefault("out_len", 0L) + fields.getOrDefault("err_len", 0L) + fields.getOrDefault("report_len", 0L)
+          + fields.getOrDefault("artifact_len", 0L);
       if (parts[0].equals("RESULT") && body > 0) {
         header = fields;
         verb = line;

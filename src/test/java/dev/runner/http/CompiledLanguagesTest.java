@@ -1,0 +1,154 @@
+package dev.runner.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.runner.TestEnvironment;
+import dev.runner.TestNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** C and C++ through the API of a real node: compiled in the sandbox, then run on every test. */
+class CompiledLanguagesTest {
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(TestEnvironment.node(1));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) node.close();
+  }
+
+  private static JsonObject run(String language, String code, JsonObject extra, JsonObject... tests) {
+    JsonArray visible = new JsonArray();
+    for (JsonObject t : tests) visible.add(t);
+    JsonObject req = new JsonObject().put("language", language).put("code", code)
+        .put("tests", new JsonObject().put("visible", visible)).mergeIn(extra);
+    HttpResponse<Buffer> r = node.client.post("/run").sendJsonObject(req).await();
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    return r.bodyAsJsonObject();
+  }
+
+  private static JsonObject test(String input, String expected) {
+    return new JsonObject().put("input", input).put("expected_output", expected);
+  }
+
+  private static JsonObject first(JsonObject response) {
+    return response.getJsonObject("test_results").getJsonArray("visible").getJsonObject(0);
+  }
+
+  private static String verdict(String language, String code, JsonObject extra) {
+    return first(run(language, code, extra, test("", "expected"))).getString("verdict");
+  }
+
+  private static String program(String language, String body) {
+    return language.equals("c")
+        ? "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\nint main(void) {\n" + body + "\n}\n"
+        : "#include <bits/stdc++.h>\n#include <unistd.h>\nusing namespace std;\nint main() {\n" + body + "\n}\n";
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"c", "cpp"})
+  void aPlusBIsCompiledOnceAndRunOnEveryTest(String language) {
+    String body = language.equals("c")
+        ? "long a, b; if (scanf(\"%ld %ld\", &a, &b) != 2) return 1; printf(\"%ld\\n\", a + b); return 0;"
+        : "long a, b; cin >> a >> b; cout << a + b << endl; return 0;";
+    JsonObject r = run(language, program(language, body), new JsonObject(),
+        test("1 2", "3"), test("40 2", "42"), test("2 2", "5"));
+    JsonArray visible = r.getJsonObject("test_results").getJsonArray("visible");
+    assertEquals("OK", visible.getJsonObject(0).getString("verdict"), r.encode());
+    assertEquals("OK", visible.getJsonObject(1).getString("verdict"), r.encode());
+    assertEquals("WA", visible.getJsonObject(2).getString("verdict"), r.encode());
+    JsonObject compile = r.getJsonObject("compile");
+    assertEquals("ok", compile.getString("status"), r.encode());
+    assertTrue(compile.getLong("time_ms") > 0, r.encode());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"c", "cpp"})
+  void everyVerdict(String language) {
+    JsonObject oneSecond = new JsonObject().put("timeout_seconds", 1);
+    assertEquals("TLE", verdict(language, program(language, "volatile long x = 0; for (;;) x++;"), oneSecond));
+    assertEquals("TLE", verdict(language, program(language, "sleep(30); return 0;"), oneSecond));
+    assertEquals("RTE", verdict(language, program(language, "return 3;"), new JsonObject()));
+    JsonObject segv = first(run(language, program(language, "volatile int *p = 0; *p = 1; return 0;"), new JsonObject(), test("", "")));
+    assertEquals("RTE", segv.getString("verdict"));
+    assertEquals("killed by signal 11", segv.getString("error"));
+    // volatile: the compiler may not drop the writes (nor the malloc) as it may for memset and a read
+    String hog = "size_t n = 200u << 20; volatile char *p = (volatile char *) malloc(n); if (!p) return 2;"
+        + " for (size_t i = 0; i < n; i += 4096) p[i] = 1; return 0;";
+    assertEquals("MLE", verdict(language, program(language, hog), new JsonObject().put("memory_limit_mb", 64)));
+    assertEquals("OLE", verdict(language, program(language, "for (;;) puts(\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\");"), oneSecond));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"c", "cpp"})
+  void aCompileErrorGivesEveryTestCeWithTheCompilersMessage(String language) {
+    JsonObject r = run(language, program(language, "return undefined_thing;"), new JsonObject(), test("", ""), test("", ""));
+    JsonArray visible = r.getJsonObject("test_results").getJsonArray("visible");
+    for (int i = 0; i < 2; i++) assertEquals("CE", visible.getJsonObject(i).getString("verdict"), r.encode());
+    assertTrue(visible.getJsonObject(0).getString("stderr").contains("undefined_thing"), r.encode());
+    assertEquals("error", r.getJsonObject("compile").getString("status"));
+    assertEquals("compilation failed", r.getJsonObject("compile").getString("error"));
+  }
+
+  @Test
+  void aLargeArrayFitsItsLimitAndIsMeasuredAndOneTooLargeIsMle() {
+    String code = "#include <string.h>\nstatic char big[400 << 20];\nint main(void) { memset(big, 1, sizeof big); return big[12345] - 1; }\n";
+    JsonObject ok = first(run("c", code, new JsonObject().put("memory_limit_mb", 512), test("", "")));
+    assertEquals("OK", ok.getString("verdict"), ok.encode());
+    assertTrue(ok.getDouble("memory_usage_mb") >= 400, ok.encode());
+    String tooBig = "#include <string.h>\nstatic char big[80 << 20];\nint main(void) { memset(big, 1, sizeof big); return big[12345] - 1; }\n";
+    assertEquals("MLE", first(run("c", tooBig, new JsonObject().put("memory_limit_mb", 64), test("", ""))).getString("verdict"));
+  }
+
+  /** The compiler reads what the source names: endless files are its time or memory limit, never the node's. */
+  @Test
+  void compileTimeBombsAreCompileErrorsAndTheNodeStaysHealthy() {
+    for (String bomb : new String[] {"#include \"/dev/zero\"\nint main(void) { return 0; }\n",
+        "#include </dev/urandom>\nint main(void) { return 0; }\n"}) {
+      JsonObject r = run("c", bomb, new JsonObject(), test("", ""));
+      assertEquals("CE", first(r).getString("verdict"), r.encode());
+      assertEquals("error", r.getJsonObject("compile").getString("status"), r.encode());
+    }
+    assertEquals("OK", first(run("c", "#include <stdio.h>\nint main(void) { puts(\"fine\"); return 0; }\n", new JsonObject(),
+        test("", "fine"))).getString("verdict"));
+  }
+
+  @Test
+  void aForkBombWithSetsidIsContainedAndTheNextJobIsFine() {
+    String bomb = "#include <unistd.h>\nint main(void) { for (;;) { if (fork() == 0) setsid(); } }\n";
+    String v = first(run("c", bomb, new JsonObject().put("timeout_seconds", 2), test("", ""))).getString("verdict");
+    assertTrue(v.equals("TLE") || v.equals("RTE"), v);
+    assertEquals("OK", first(run("c", "#include <stdio.h>\nint main(void) { puts(\"fine\"); return 0; }\n", new JsonObject(),
+        test("", "fine"))).getString("verdict"));
+  }
+
+  /** A million frames of about 100 bytes: beyond the usual 8 MB stack, within the 256 MB memory limit. */
+  @Test
+  void deepRecursionHasTheStackItNeeds() {
+    // The frame is read after the call, so the compiler cannot turn the recursion into a loop.
+    String code = "#include <stdio.h>\nlong depth(long n) { volatile char pad[64]; pad[n % 64] = 1; if (n == 0) return 0;"
+        + " long r = depth(n - 1); return r + pad[n % 64]; }\nint main(void) { printf(\"%ld\\n\", depth(1000000)); return 0; }\n";
+    JsonObject r = first(run("c", code, new JsonObject().put("memory_limit_mb", 256), test("", "1000000")));
+    assertEquals("OK", r.getString("verdict"), r.encode());
+  }
+
+  @Test
+  void compiledLanguagesHaveNoEntrypoint() {
+    HttpResponse<Buffer> r = node.client.post("/run").sendJsonObject(new JsonObject().put("language", "c").put("code", "int main(){}")
+        .put("entrypoint", "main").put("tests", new JsonObject().put("visible", new JsonArray().add(test("", ""))))).await();
+    assertEquals(400, r.statusCode());
+    assertTrue(r.bodyAsJsonObject().getString("error").contains("programs"), r.bodyAsString());
+  }
+}
