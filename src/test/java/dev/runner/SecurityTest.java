@@ -306,14 +306,17 @@ class SecurityTest {
   }
 
   @Test
-  void channelDirsAreRootOnlyAndOwnedByTheirContainer() throws IOException {
+  void channelDirsAreRootOnlyAndOwnedByTheirContainer() throws Exception {
     output("python", "print('a sandbox is up')");
     Path sandboxes = config.stateDir().resolve("sandboxes");
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sandboxes, LinkOption.NOFOLLOW_LINKS)));
     assertEquals(0, (int) Files.getAttribute(sandboxes, "unix:uid", LinkOption.NOFOLLOW_LINKS));
-    List<Path> ours;
-    try (Stream<Path> dirs = Files.list(sandboxes)) {
-      ours = dirs.filter(p -> p.getFileName().toString().startsWith("runner-" + config.sandboxLabel() + "-")).toList();
+    // A sandbox being replaced (launching, or removed after a test that broke it) is in between: wait
+    // until every language has one that is up, its supervisor listening.
+    List<Path> ours = channelDirs(sandboxes);
+    for (int i = 0; i < 100 && !(ours.size() == config.images().size() && ours.stream().allMatch(d -> Files.exists(d.resolve("sv.sock")))); i++) {
+      Thread.sleep(200);
+      ours = channelDirs(sandboxes);
     }
     assertEquals(config.images().size(), ours.size(), "one sandbox per language: " + ours);
     for (Path dir : ours) {
@@ -322,6 +325,12 @@ class SecurityTest {
       try (Stream<Path> inside = Files.list(dir)) {
         assertEquals(List.of("sv.sock"), inside.map(p -> p.getFileName().toString()).toList());
       }
+    }
+  }
+
+  private static List<Path> channelDirs(Path sandboxes) throws IOException {
+    try (Stream<Path> dirs = Files.list(sandboxes)) {
+      return dirs.filter(p -> p.getFileName().toString().startsWith("runner-" + config.sandboxLabel() + "-")).toList();
     }
   }
 

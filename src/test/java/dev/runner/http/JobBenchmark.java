@@ -12,9 +12,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,11 +27,15 @@ import org.junit.jupiter.api.Test;
  * sandboxes per language), side by side with the same program run bare by the image's own
  * interpreter ({@link BareInterpreter}), in one run:
  * (a) per-test cost of a 100-test job, (b) one-test job latency, (c) jobs/s at concurrency 8.
+ * C's baseline is the host's gcc (the same Debian gcc 12 and glibc as the image) compiling and
+ * running the same source on the host.
  */
 class JobBenchmark {
   // Each defines a helper, as real submissions do, so the function detection of a job's first test is measured.
   private static final String PYTHON = "def double(n):\n    return n * 2\n\nprint(double(int(input())))\n";
   private static final String JAVASCRIPT = "const double = (n) => n * 2;\nconsole.log(double(Number(require('fs').readFileSync(0, 'utf8'))));\n";
+  private static final String C = "#include <stdio.h>\nstatic long twice(long n) { return 2 * n; }\n"
+      + "int main(void) { long n; if (scanf(\"%ld\", &n) != 1) return 1; printf(\"%ld\\n\", twice(n)); return 0; }\n";
 
   @Test
   void jobs() throws Exception {
@@ -60,6 +69,43 @@ class JobBenchmark {
       row("(a) python, 100-test job: time per test", perTest);
       row("(a) python run bare, per run", barePer);
 
+      // (a) the same for C: the compile once, then 100 runs of the program, against 100 bare runs
+      Path dir = Files.createTempDirectory("bench-c");
+      Files.writeString(dir.resolve("main.c"), C);
+      List<String> compileBare = List.of("gcc", "-std=c11", "-O2", "-pipe", "-o", dir.resolve("main").toString(),
+          dir.resolve("main.c").toString(), "-lm");
+      host(compileBare, "");
+      List<String> cBare = List.of(dir.resolve("main").toString());
+      check(host(cBare, "21"));
+      for (int i = 0; i < 5; i++) post(client, job("c", C, 1));
+      for (int r = 0; r < 5; r++) {
+        long t0 = System.nanoTime();
+        JsonObject res = post(client, job("c", C, 100));
+        if (res.getJsonObject("summary").getInteger("passed") != 100) throw new IllegalStateException(res.encode());
+        long t1 = System.nanoTime();
+        for (int i = 0; i < 100; i++) host(cBare, String.valueOf(i));
+        long t2 = System.nanoTime();
+        perTest[r] = (t1 - t0 - res.getJsonObject("compile").getLong("time_ms") * 1_000_000L) / 1e6 / 100;
+        barePer[r] = (t2 - t1) / 1e6 / 100;
+      }
+      row("(a) c, 100-test job: time per test, less the compile", perTest);
+      row("(a) c program run bare, per run", barePer);
+
+      // (b) for C: a one-test job (compile and run) against a bare compile and run
+      double[] cJob = new double[50], cBareMs = new double[50];
+      for (int i = 0; i < 50; i++) {
+        long t0 = System.nanoTime();
+        post(client, job("c", C, 1));
+        long t1 = System.nanoTime();
+        host(compileBare, "");
+        host(cBare, "21");
+        long t2 = System.nanoTime();
+        cJob[i] = (t1 - t0) / 1e6;
+        cBareMs[i] = (t2 - t1) / 1e6;
+      }
+      row("(b) c, one-test job over HTTP (compile + run), 50 jobs", cJob);
+      row("(b) c compiled and run bare", cBareMs);
+
       // (b) one-test jobs, sequential, warm pool, against one bare run each
       for (String lang : List.of("python", "javascript")) {
         String code = lang.equals("python") ? PYTHON : JAVASCRIPT;
@@ -91,6 +137,19 @@ class JobBenchmark {
     } finally {
       node.close().await();
     }
+  }
+
+  /** Runs a host command with the supervisor's clean environment; returns its stdout. */
+  private static String host(List<String> argv, String stdin) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.environment().clear();
+    pb.environment().putAll(Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", "/tmp", "LANG", "C.UTF-8"));
+    Process p = pb.start();
+    p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException(argv + " failed");
+    return out;
   }
 
   private static void check(String bareOutput) {
