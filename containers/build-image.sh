@@ -13,9 +13,11 @@ hooks=()
 [ -d "$here/$lang/harness" ] && hooks+=(--customize-hook="copy-in $(echo "$here/$lang/harness/"*) /opt/runner")
 [ -f "$here/$lang/customize" ] && hooks+=(--customize-hook="chroot \"\$1\" /bin/sh -e < '$here/$lang/customize'")
 packages=$(grep -v '^#' "$here/$lang/packages" | xargs | tr ' ' ',')
+# man pages are left out, but update-alternatives (the JDK) wants their dir to exist.
 mmdebstrap --variant=essential --include="$packages" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --essential-hook='mkdir -p "$1/usr/share/man/man1"' \
   --customize-hook='mkdir -p "$1/opt/runner" "$1/opt/sv/chan" "$1/opt/sv/cgroup" "$1/work"' \
   --customize-hook='chmod 0700 "$1/opt/sv"' \
   --customize-hook="copy-in $work/supervisor /opt/runner" \

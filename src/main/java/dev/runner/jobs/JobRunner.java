@@ -72,12 +72,17 @@ public final class JobRunner {
   private static Future<CompileOutcome> compile(SandboxPool.Lease lease, SupervisorClient sv, Language lang, JobRequest job) {
     Language.Compile c = lang.compile();
     byte[] source = job.code().getBytes(StandardCharsets.UTF_8);
+    String file = lang.sourceFile(job.code());
+    if (file.getBytes(StandardCharsets.UTF_8).length > 255) { // a 300-character class name
+      return Future.succeededFuture(new CompileOutcome(false, 0, "", "the class name is too long for a file name"));
+    }
     long compileMemory = Math.max(job.sandboxMemoryBytes(), JobRequest.sandboxMemoryBytes(c.memoryMb(), source.length));
     RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES,
         PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
     return lease.resize(compileMemory)
-        .compose(v -> sv.put(lang.file(), source, 0644))
-        .compose(v -> sv.run(c.argv(), new byte[0], limits, false, new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
+        .compose(v -> sv.put(file, source, 0644))
+        .compose(v -> sv.run(lang.compileCommand(job.code()), new byte[0], limits, false,
+            new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
         .compose(r -> {
           String output = (r.stdout().toString(StandardCharsets.UTF_8) + r.stderr().toString(StandardCharsets.UTF_8));
           if (output.length() > RETURNED_OUTPUT) output = output.substring(0, RETURNED_OUTPUT);
@@ -118,7 +123,8 @@ public final class JobRunner {
     if (index == job.tests().size()) return Future.succeededFuture();
     TestCase test = job.tests().get(index);
     boolean detect = mode == null && !lang.compiled();
-    List<String> argv = lang.run(detect ? Language.detect(job.entrypoint()) : mode);
+    List<String> argv = lang.compiled() ? lang.runCompiled(job.code(), job.memoryMb())
+        : lang.run(detect ? Language.detect(job.entrypoint()) : mode);
     return sv.run(argv, test.input().getBytes(StandardCharsets.UTF_8), limits, detect).compose(r -> {
       if (r.aborted()) return Future.failedFuture(new JobCancelledException());
       String reported = r.report().toString(StandardCharsets.UTF_8).trim();

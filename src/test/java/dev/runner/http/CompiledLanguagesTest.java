@@ -145,6 +145,39 @@ class CompiledLanguagesTest {
   }
 
   @Test
+  void javaRunsTheClassThatHasMainWhateverItIsCalled() {
+    String sum = "import java.util.*;\npublic class Solution {\n  public static void main(String[] args) {\n"
+        + "    Scanner in = new Scanner(System.in); long a = in.nextLong(), b = in.nextLong();\n    System.out.println(a + b);\n  }\n}\n";
+    JsonObject r = run("java", sum, new JsonObject(), test("1 2", "3"), test("40 2", "42"), test("2 2", "5"));
+    JsonArray visible = r.getJsonObject("test_results").getJsonArray("visible");
+    assertEquals("OK", visible.getJsonObject(0).getString("verdict"), r.encode());
+    assertEquals("OK", visible.getJsonObject(1).getString("verdict"), r.encode());
+    assertEquals("WA", visible.getJsonObject(2).getString("verdict"), r.encode());
+    // a non-public Main, a helper class, a package line, a comment that mentions another class
+    String packaged = "package contest.a;\n// class Decoy { static void main(String[] a) {} }\nclass Helper { static int two() { return 2; } }\n"
+        + "class Main {\n  public static void main(String[] args) { System.out.println(Helper.two() * 21); }\n}\n";
+    assertEquals("OK", first(run("java", packaged, new JsonObject(), test("", "42"))).getString("verdict"));
+  }
+
+  @Test
+  void javaVerdicts() {
+    String wrap = "public class Main { public static void main(String[] args) throws Exception { %s } }";
+    JsonObject oneSecond = new JsonObject().put("timeout_seconds", 1);
+    assertEquals("TLE", verdict("java", wrap.formatted("while (true) {}"), oneSecond));
+    assertEquals("RTE", verdict("java", wrap.formatted("throw new IllegalStateException(\"boom\");"), new JsonObject()));
+    assertEquals("RTE", verdict("java", wrap.formatted("System.exit(3);"), new JsonObject()));
+    JsonObject oom = first(run("java", wrap.formatted("java.util.List<long[]> l = new java.util.ArrayList<>(); while (true) l.add(new long[1 << 20]);"),
+        new JsonObject().put("memory_limit_mb", 128), test("", "")));
+    assertEquals("MLE", oom.getString("verdict"), oom.encode());
+    JsonObject ce = run("java", wrap.formatted("int x = \"text\";"), new JsonObject(), test("", ""));
+    assertEquals("CE", first(ce).getString("verdict"), ce.encode());
+    assertTrue(ce.getJsonObject("compile").getString("output").contains("incompatible types"), ce.encode());
+    String longName = "public class " + "A".repeat(300) + " { public static void main(String[] a) {} }";
+    JsonObject tooLong = run("java", longName, new JsonObject(), test("", ""));
+    assertEquals("CE", first(tooLong).getString("verdict"), tooLong.encode());
+  }
+
+  @Test
   void compiledLanguagesHaveNoEntrypoint() {
     HttpResponse<Buffer> r = node.client.post("/run").sendJsonObject(new JsonObject().put("language", "c").put("code", "int main(){}")
         .put("entrypoint", "main").put("tests", new JsonObject().put("visible", new JsonArray().add(test("", ""))))).await();

@@ -335,7 +335,7 @@ class RunApiTest {
   void healthAnswers() {
     HttpResponse<Buffer> r = client.get("/health").send().await();
     assertEquals(200, r.statusCode());
-    assertEquals(new JsonArray().add("c").add("cpp").add("javascript").add("python"), r.bodyAsJsonObject().getJsonArray("languages"));
+    assertEquals(new JsonArray().add("c").add("cpp").add("java").add("javascript").add("python"), r.bodyAsJsonObject().getJsonArray("languages"));
   }
 
   @Test
