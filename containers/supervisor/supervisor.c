@@ -90,6 +90,8 @@ static struct kept_file {
     char *name, *data;
     long long len;
     int mode;
+    ino_t ino; /* of the copy in /work: while it is ours and untouched, it is not rewritten */
+    int intact;
 } kept[MAX_FILES];
 static int kept_count;
 static long long kept_bytes;
@@ -259,8 +261,15 @@ static int flatten_into(int top, const char *name, dev_t dev, unsigned long *mov
  * fds whatever the depth (a program can nest directories far deeper than PID 1 has fds): each pass
  * unlinks top's files and flattens its directories into it. Every process is dead by now: nothing
  * moves under us. */
+static int is_intact_kept(const char *name) {
+    for (int i = 0; i < kept_count; i++)
+        if (kept[i].intact && !strcmp(kept[i].name, name)) return 1;
+    return 0;
+}
+
 static int wipe_dir(const char *path) {
     int top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int in_work = !strcmp(path, WORK_DIR);
     if (top < 0) return errno == ENOENT ? 0 : -1;
     struct stat st;
     if (fstat(top, &st) < 0) {
@@ -282,6 +291,7 @@ static int wipe_dir(const char *path) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            if (in_work && is_intact_kept(e->d_name)) continue;
             entries++;
             if (fstatat(top, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) { failed = 1; continue; }
             if (!S_ISDIR(st.st_mode)) {
@@ -351,23 +361,39 @@ static int prepare_work_dir(void) {
     return chmod(WORK_DIR, 0700);
 }
 
-static const char *write_file(const char *name, const char *data, long long len, int mode);
+static const char *write_file(const char *name, const char *data, long long len, int mode, ino_t *ino);
 
-/* Kills everything, wipes the writable dirs and IPC; then writes back the kept files. */
+/* A kept file still as written: ours (root's, which the sandbox uid cannot write, chmod or link), the
+ * same inode (not replaced), one link, its size and mode. Such a file is left as it is. */
+static void check_kept_files(void) {
+    int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    for (int i = 0; i < kept_count; i++) {
+        struct stat st;
+        kept[i].intact = dir >= 0 && fstatat(dir, kept[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+                         st.st_ino == kept[i].ino && st.st_uid == 0 && st.st_nlink == 1 && st.st_size == kept[i].len &&
+                         (st.st_mode & 07777) == (mode_t)(kept[i].mode & 0755);
+    }
+    if (dir >= 0) close(dir);
+}
+
+/* Kills everything, wipes the writable dirs and IPC; then writes back the kept files that changed. */
 static const char *wipe_sandbox(void) {
     kill_all_and_reap();
     remove_ipc_objects();
+    check_kept_files();
     for (int i = 0; WIPE_DIRS[i]; i++)
         if (wipe_dir(WIPE_DIRS[i]) < 0) return WIPE_DIRS[i];
     if (prepare_work_dir() < 0) return "prepare work dir";
     if (kill(-1, 0) == 0 || errno != ESRCH) return "processes survived";
     for (int i = 0; i < kept_count; i++)
-        if (write_file(kept[i].name, kept[i].data, kept[i].len, kept[i].mode)) return "restore kept files";
+        if (!kept[i].intact && write_file(kept[i].name, kept[i].data, kept[i].len, kept[i].mode, &kept[i].ino))
+            return "restore kept files";
     return NULL;
 }
 
 static void forget_files(void) {
     for (int i = 0; i < kept_count; i++) {
+        kept[i].intact = 0;
         free(kept[i].name);
         free(kept[i].data);
     }
@@ -384,7 +410,7 @@ static const char *reset_sandbox(void) {
 
 /* ---------- PUT ---------- */
 
-static const char *write_file(const char *name, const char *data, long long len, int mode) {
+static const char *write_file(const char *name, const char *data, long long len, int mode, ino_t *ino) {
     if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > 255)
         return "bad file name";
     int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -394,7 +420,9 @@ static const char *write_file(const char *name, const char *data, long long len,
     close(dir);
     if (fd < 0) return "create file";
     int rc = write_full(fd, data, (size_t)len);
-    if (fchmod(fd, mode & 0755) < 0) rc = -1;
+    struct stat st;
+    if (fchmod(fd, mode & 0755) < 0 || fstat(fd, &st) < 0) rc = -1;
+    else *ino = st.st_ino;
     close(fd);
     return rc < 0 ? "write file" : NULL;
 }
@@ -410,9 +438,10 @@ static const char *put_file(char *name, char *data, long long len, int mode) {
         errno = ENOSPC;
         return "too many files";
     }
-    const char *err = write_file(name, data, len, mode);
+    ino_t ino = 0;
+    const char *err = write_file(name, data, len, mode, &ino);
     if (err) return err;
-    kept[kept_count++] = (struct kept_file){name, data, len, mode};
+    kept[kept_count++] = (struct kept_file){name, data, len, mode, ino, 0};
     kept_bytes += len;
     return NULL;
 }
@@ -816,7 +845,9 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
      * is dead, so it cannot change; never through a link, only a regular file, at most its cap. */
     int artifact_fd = -1, artifact_status = 0;
     long long artifact_len = 0;
-    if (lim->collect[0]) {
+    if (lim->collect[0] && !(code == 0 && sig == 0 && !tle && !ole && !aborted)) {
+        artifact_status = 1; /* the compile failed: no program to send */
+    } else if (lim->collect[0]) {
         int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         artifact_fd = dir < 0 ? -1 : openat(dir, lim->collect, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (dir >= 0) close(dir);
@@ -846,9 +877,9 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
         while (rc == 0 && left > 0) {
             ssize_t r = read(artifact_fd, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
             if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) { /* shorter than it was: keep the stream in step */
-                memset(buf, 0, sizeof buf);
-                r = left < (long long)sizeof buf ? left : (long long)sizeof buf;
+            if (r <= 0) { /* shorter than announced: the stream cannot be kept in step */
+                rc = -1;
+                break;
             }
             rc = write_full(sock, buf, (size_t)r);
             left -= r;
@@ -921,7 +952,10 @@ static int serve(int conn) {
                 .collect_max = header_num(header, "collect_max", 0),
             };
             const char *collect = strstr(header, " collect=");
-            if (collect && sscanf(collect, " collect=%64[A-Za-z0-9._-]", lim.collect) != 1) return -1;
+            int n = 0;
+            if (collect && (sscanf(collect, " collect=%64[A-Za-z0-9._-]%n", lim.collect, &n) != 1 ||
+                            (collect[n] != ' ' && collect[n] != 0)))
+                return -1;
             if (lim.cpu_ms < 1 || lim.wall_ms < 1 || lim.out_bytes < 0 || lim.out_bytes > MAX_BLOB ||
                 lim.err_bytes < 0 || lim.err_bytes > MAX_BLOB || lim.nproc < 1 || lim.nofile < 4)
                 return -1;

@@ -1,6 +1,5 @@
 package dev.runner.http;
 
-import dev.runner.jobs.CompileOutcome;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.JobResult;
 import dev.runner.jobs.TestCase;
@@ -22,12 +21,8 @@ final class RunResponse {
 
   static JsonObject of(JobRequest job, JobResult result) {
     JsonObject response = of(job, result.tests());
-    CompileOutcome c = result.compile();
-    if (c != null) {
-      // About the submission alone: shown even when every test is hidden.
-      response.put("compile", new JsonObject().put("status", c.ok() ? "ok" : "error").put("time_ms", c.timeMs())
-          .put("output", c.output()).put("error", c.error()));
-    }
+    // About the submission alone: shown even when every test is hidden.
+    if (result.compile() != null) response.put("compile", result.compile().toJson());
     return response;
   }
 

@@ -31,13 +31,14 @@ public final class JobRunner {
 
   private JobRunner() {}
 
-  /** The largest program a compiler may make. */
-  static final long MAX_ARTIFACT_BYTES = 64L << 20;
+  /** The largest program a compiler may make (the compile's file size limit is above it, so it can say so). */
+  static final long MAX_ARTIFACT_BYTES = 48L << 20;
 
   public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, Future<Void> cancelled) {
     SupervisorClient sv = lease.sandbox().supervisor();
-    // The stack may take the whole memory limit, at least 64 MB (the cgroup still bounds the total).
-    long stack = Math.max(RunLimits.DEFAULT_STACK_BYTES, (long) job.memoryMb() << 20);
+    // A compiled program's stack may take the whole memory limit, at least 64 MB (the cgroup still
+    // bounds the total); interpreters keep the usual 8 MB, which their threads' stacks default to.
+    long stack = lang.compiled() ? Math.max(RunLimits.DEFAULT_STACK_BYTES, (long) job.memoryMb() << 20) : 8L << 20;
     RunLimits limits = new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_LIMIT, RETURNED_OUTPUT, FILE_SIZE_LIMIT,
         PROCESS_LIMIT, OPEN_FILES_LIMIT, false, stack);
     List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
@@ -48,12 +49,12 @@ public final class JobRunner {
     OutputBudget budget = new OutputBudget(RETURNED_PER_JOB);
     Future<JobResult> done;
     if (lang.compiled()) {
-      done = compile(lease, sv, lang, job).compose(compiled -> {
+      done = compile(lease, sv, lang, job, cancelled).compose(compiled -> {
         if (!compiled.ok()) {
-          compileErrors(job, 0, compiled.output(), false, compiled.error(), outcomes);
+          compileErrors(job, 0, compiled.output(), compiled.outputTruncated(), compiled.error(), budget, outcomes);
           return Future.succeededFuture(new JobResult(outcomes, compiled));
         }
-        return runFrom(0, "compiled", sv, lang, job, limits, budget, outcomes, cancelled)
+        return runFrom(0, null, sv, lang, job, limits, budget, outcomes, cancelled)
             .map(v -> new JobResult(outcomes, compiled));
       });
     } else {
@@ -66,49 +67,58 @@ public final class JobRunner {
 
   /**
    * Compiles in the leased sandbox, with the compiler's limits, and takes its artifact out through
-   * the supervisor; then the sandbox is reset (the compiler and the source are gone), set back to
-   * the job's memory, and given the artifact alone. The tests never meet the compiler.
+   * the supervisor; then the sandbox is reset (the compiler and the source are gone), set to the
+   * job's memory plus the program (which the supervisor keeps, and /work holds), and given the
+   * artifact alone. The tests never meet the compiler.
    */
-  private static Future<CompileOutcome> compile(SandboxPool.Lease lease, SupervisorClient sv, Language lang, JobRequest job) {
+  private static Future<CompileOutcome> compile(SandboxPool.Lease lease, SupervisorClient sv, Language lang, JobRequest job,
+                                                Future<Void> cancelled) {
     Language.Compile c = lang.compile();
     byte[] source = job.code().getBytes(StandardCharsets.UTF_8);
     String file = lang.sourceFile(job.code());
     if (file.getBytes(StandardCharsets.UTF_8).length > 255) { // a 300-character class name
-      return Future.succeededFuture(new CompileOutcome(false, 0, "", "the class name is too long for a file name"));
+      return Future.succeededFuture(CompileOutcome.failed(0, "", false, "the class name is too long for a file name"));
     }
-    long compileMemory = Math.max(job.sandboxMemoryBytes(), JobRequest.sandboxMemoryBytes(c.memoryMb(), source.length));
-    RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES,
+    long compileMemory = Math.max(job.sandboxMemoryBytes(), JobRequest.sandboxMemoryBytes(c.memoryMb(), 2L * source.length));
+    RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES + (1 << 20),
         PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
     return lease.resize(compileMemory)
         .compose(v -> sv.put(file, source, 0644))
-        .compose(v -> sv.run(lang.compileCommand(job.code()), new byte[0], limits, false,
-            new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
+        .compose(v -> cancelled.isComplete() ? Future.failedFuture(new JobCancelledException())
+            : sv.run(lang.compileCommand(job.code()), new byte[0], limits, false,
+                new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
         .compose(r -> {
-          String output = (r.stdout().toString(StandardCharsets.UTF_8) + r.stderr().toString(StandardCharsets.UTF_8));
-          if (output.length() > RETURNED_OUTPUT) output = output.substring(0, RETURNED_OUTPUT);
+          if (r.aborted() || cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
+          String all = r.stdout().toString(StandardCharsets.UTF_8) + r.stderr().toString(StandardCharsets.UTF_8);
+          boolean truncated = r.stderrTruncated() || all.length() > RETURNED_OUTPUT;
+          String output = truncated ? all.substring(0, Math.min(all.length(), RETURNED_OUTPUT)) : all;
           String error = r.timeLimit() ? "compilation timed out (" + seconds(c.timeMs()) + ")"
-              : r.memoryLimit() ? "the compiler ran out of memory (" + c.memoryMb() + " MB)"
+              : r.memoryLimit() ? "the compiler ran out of memory (" + (compileMemory >> 20) + " MB)"
               : r.outputLimit() ? "compiler output too long"
               : r.signal() != 0 ? "the compiler was killed by signal " + r.signal()
               : r.exitCode() != 0 ? "compilation failed"
               : r.artifact().status() == 2 ? "the compiled program is larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MB"
               : !r.artifact().taken() ? "the compiler made no program"
               : null;
-          CompileOutcome outcome = new CompileOutcome(error == null, r.wallMs(), output, error);
-          if (error != null) return Future.succeededFuture(outcome);
+          if (error != null) return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), output, truncated, error));
           Buffer artifact = r.artifact().bytes();
+          // The supervisor keeps a copy to restore and /work holds one: both count, beside the largest input.
+          long largestInput = job.tests().stream().mapToLong(t -> t.input().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
+          long runMemory = JobRequest.sandboxMemoryBytes(job.memoryMb(), largestInput + 2L * artifact.length());
           return sv.reset()
-              .compose(v -> lease.resize(job.sandboxMemoryBytes()))
+              .compose(v -> lease.resize(runMemory))
               .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
-              .map(v -> outcome);
+              .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated));
         });
   }
 
-  /** Every test from {@code index} on gets CE, with the compiler's message. */
+  /** Every test from {@code index} on gets CE, with the compiler's message (within the job's output budget). */
   private static void compileErrors(JobRequest job, int index, String output, boolean truncated, String why,
-                                    List<TestOutcome> outcomes) {
+                                    OutputBudget budget, List<TestOutcome> outcomes) {
     for (TestCase t : job.tests().subList(index, job.tests().size())) {
-      outcomes.add(new TestOutcome(t.id(), Verdict.CE, null, 0, 0, 0, 0, "", false, output, truncated, why));
+      String shown = t.hidden() ? "" : budget.cut(output);
+      outcomes.add(new TestOutcome(t.id(), Verdict.CE, null, 0, 0, 0, 0, "", false, shown,
+          truncated || shown.length() < output.length(), why));
     }
   }
 
@@ -129,7 +139,8 @@ public final class JobRunner {
       if (r.aborted()) return Future.failedFuture(new JobCancelledException());
       String reported = r.report().toString(StandardCharsets.UTF_8).trim();
       if (detect && reported.equals("CE")) {
-        compileErrors(job, index, r.stderr().toString(StandardCharsets.UTF_8), r.stderrTruncated(), "compilation failed", outcomes);
+        compileErrors(job, index, r.stderr().toString(StandardCharsets.UTF_8), r.stderrTruncated(), "compilation failed",
+            budget, outcomes);
         return Future.succeededFuture();
       }
       outcomes.add(judge(test, r, lang, job, budget));

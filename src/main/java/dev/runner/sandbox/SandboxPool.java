@@ -77,6 +77,8 @@ public final class SandboxPool {
 
     /** Changes the sandbox's memory limit while it is lent (a compile needs more than the program). */
     public Future<Void> resize(long memoryBytes) {
+      // Once given back, the slot is another job's: a late resize must not change its limit.
+      if (released != null || slot.retired) return Future.failedFuture(new SandboxFailure("the sandbox was given back"));
       if (slot.memoryBytes == memoryBytes) return Future.succeededFuture();
       return podman.updateMemory(slot.sandbox.id(), memoryBytes).onSuccess(v -> slot.memoryBytes = memoryBytes);
     }

@@ -112,6 +112,15 @@ class CompiledLanguagesTest {
     assertEquals("MLE", first(run("c", tooBig, new JsonObject().put("memory_limit_mb", 64), test("", ""))).getString("verdict"));
   }
 
+  /** A 40 MB program under a 16 MB limit: the program's own bytes are the node's to hold, not the limit's. */
+  @Test
+  void aLargeProgramRunsUnderASmallLimitAndIsNotRewrittenForEveryTest() {
+    String code = "static char big[40 << 20] = {1};\nint main(void) { return big[0] - 1; }\n";
+    JsonObject r = run("c", code, new JsonObject().put("memory_limit_mb", 16), test("", ""), test("", ""), test("", ""));
+    JsonArray visible = r.getJsonObject("test_results").getJsonArray("visible");
+    for (int i = 0; i < 3; i++) assertEquals("OK", visible.getJsonObject(i).getString("verdict"), r.encode());
+  }
+
   /** The compiler reads what the source names: endless files are its time or memory limit, never the node's. */
   @Test
   void compileTimeBombsAreCompileErrorsAndTheNodeStaysHealthy() {
