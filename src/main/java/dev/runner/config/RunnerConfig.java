@@ -1,5 +1,7 @@
 package dev.runner.config;
 
+import dev.runner.lang.Language;
+import dev.runner.lang.Languages;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -14,7 +16,7 @@ public record RunnerConfig(
     String podmanSocket, Path stateDir, Map<String, String> images,
     PoolSettings pool,
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
-    String sandboxLabel, Path seccompProfile, HttpSettings http) {
+    String sandboxLabel, Path seccompProfile, HttpSettings http, Map<String, Language> languages) {
 
   /** Warm containers per language, when one is retired, and how long a job may wait for one. */
   public record PoolSettings(int size, int maxJobs, Duration maxAge, Duration acquireTimeout) {}
@@ -36,6 +38,14 @@ public record RunnerConfig(
       if (eq > 0) images.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
     }
     if (images.isEmpty()) throw new IllegalArgumentException("RUNNER_IMAGES is empty: start the node with ./runner serve");
+    Path containers = Path.of(env.getOrDefault("RUNNER_CONTAINERS", "containers"));
+    Map<String, Language> known = Languages.load(containers);
+    Map<String, Language> languages = new LinkedHashMap<>();
+    for (String id : images.keySet()) {
+      Language lang = known.get(id);
+      if (lang == null) throw new IllegalArgumentException("RUNNER_IMAGES names '" + id + "', which no languages.json under " + containers + " defines");
+      languages.put(id, lang);
+    }
     return new RunnerConfig(
         env.getOrDefault("RUNNER_HOST", "0.0.0.0"), intOf(env, "RUNNER_PORT", 6161), intOf(env, "RUNNER_MAX_PENDING", 64),
         env.getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock"),
@@ -55,7 +65,8 @@ public record RunnerConfig(
             Duration.ofSeconds(positive(env, "RUNNER_BODY_IDLE_TIMEOUT_S", 10)),
             positive(env, "RUNNER_MAX_CONNECTIONS", 1024),
             (long) positive(env, "RUNNER_BODY_BUDGET_MB", 512) << 20,
-            positive(env, "RUNNER_MAX_JOB_SECONDS", 1200)));
+            positive(env, "RUNNER_MAX_JOB_SECONDS", 1200)),
+        Map.copyOf(languages));
   }
 
   private static int positive(Map<String, String> env, String key, int fallback) {

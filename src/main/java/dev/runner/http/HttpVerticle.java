@@ -3,7 +3,6 @@ package dev.runner.http;
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.JobResult;
-import dev.runner.lang.Language;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -14,6 +13,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -43,8 +43,8 @@ public final class HttpVerticle extends VerticleBase {
 
   public HttpVerticle(RunnerConfig config) {
     this.config = config;
-    this.languages = config.images().keySet().stream().filter(Language.ALL::containsKey).sorted().toList();
-    this.parser = new RunRequestParser(languages, config.http().maxJobSeconds());
+    this.languages = config.languages().keySet().stream().sorted().toList();
+    this.parser = new RunRequestParser(config.languages(), config.http().maxJobSeconds());
     this.budget = new BodyBudget(config.http().bodyBudgetBytes());
   }
 
@@ -54,6 +54,8 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(connections::requestArrived);
     router.post("/run").handler(this::run);
+    router.get("/languages").handler(ctx -> json(ctx, 200, new JsonObject().put("languages", new JsonArray(
+        languages.stream().map(id -> config.languages().get(id).describe()).toList()))));
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
         .put("languages", languages).put("pending_jobs", pendingJobs)
         .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held())));
@@ -123,7 +125,7 @@ public final class HttpVerticle extends VerticleBase {
       if (ar.failed() && !replied[0]) vertx.eventBus().publish(JobRequest.CANCEL_ADDRESS, new JsonObject().put("id", job.id()));
     });
     // Waiting for a sandbox, then the job (which the worker itself cuts at its deadline), twice if retried.
-    long deadline = 2 * (config.pool().acquireTimeout().toMillis() + job.deadlineMs()) + 5_000;
+    long deadline = 2 * (config.pool().acquireTimeout().toMillis() + job.deadlineMs(config.languages().get(job.language()))) + 5_000;
     vertx.eventBus().<JsonObject>request(JobRequest.address(job.language()), job.toJson(), new DeliveryOptions().setSendTimeout(deadline))
         .onComplete(reply -> {
           replied[0] = true;

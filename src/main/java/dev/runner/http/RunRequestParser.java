@@ -31,15 +31,17 @@ final class RunRequestParser {
   static final double MIN_TIMEOUT_S = 0.1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
   static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024;
 
-  private final List<String> languages;
+  private final Map<String, Language> languages;
+  private final String supported;
   private final int maxJobSeconds;
 
   /**
-   * {@code languages}: the ones this node runs, sorted; {@code maxJobSeconds}: the most a job may
+   * {@code languages}: the ones this node runs, by id; {@code maxJobSeconds}: the most a job may
    * take with every test at its time limit.
    */
-  RunRequestParser(List<String> languages, int maxJobSeconds) {
+  RunRequestParser(Map<String, Language> languages, int maxJobSeconds) {
     this.languages = languages;
+    this.supported = String.join(", ", languages.keySet().stream().sorted().toList());
     this.maxJobSeconds = maxJobSeconds;
   }
 
@@ -47,10 +49,8 @@ final class RunRequestParser {
     JsonObject req = object(decode(body));
     RawTexts raw = new RawTexts(body);
     String language = string(req, "language", true);
-    if (!languages.contains(language)) {
-      throw new BadRequest("unknown language '" + language + "'; supported: " + String.join(", ", languages));
-    }
-    Language lang = Language.ALL.get(language);
+    Language lang = languages.get(language);
+    if (lang == null) throw new BadRequest("unknown language '" + language + "'; supported: " + supported);
     String code = string(req, "code", true);
     if (code.getBytes(StandardCharsets.UTF_8).length > MAX_CODE_BYTES) {
       throw new BadRequest(413, "code is larger than " + (MAX_CODE_BYTES >> 20) + " MB");

@@ -44,9 +44,8 @@ public record JobRequest(String id, String language, String code, String entrypo
   }
 
   /** The longest a job can take once it has a sandbox: its compile, every test at its time limit, plus start-up. */
-  public long deadlineMs() {
-    Language lang = Language.ALL.get(language);
-    long compile = lang != null && lang.compiled() ? lang.compile().timeMs() + 5_000 : 0;
+  public long deadlineMs(Language lang) {
+    long compile = lang.compiled() ? lang.compile().timeMs() + 5_000 : 0;
     return compile + tests.size() * (timeoutMs + 1_000L) + 5_000;
   }
 

@@ -53,8 +53,7 @@ public final class WorkerVerticle extends VerticleBase {
         .compose(v -> {
           List<Future<Void>> consumers = new ArrayList<>();
           config.images().forEach((name, image) -> {
-            Language lang = Language.ALL.get(name);
-            if (lang == null) return;
+            Language lang = config.languages().get(name);
             SandboxPool pool = new SandboxPool(vertx, podman, net,
                 new SandboxTemplate(image, config.stateDir(), config.sandboxLabel(), config.seccompProfile()),
                 config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
@@ -103,7 +102,7 @@ public final class WorkerVerticle extends VerticleBase {
     return pool.acquire(job.sandboxMemoryBytes(), cancelled).compose(lease -> {
           // A supervisor that stops answering must not hold the job, nor the sandbox, forever.
           Promise<JobResult> done = Promise.promise();
-          long timer = vertx.setTimer(job.deadlineMs(), t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
+          long timer = vertx.setTimer(job.deadlineMs(lang), t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
           JobRunner.run(lease, lang, job, cancelled).onComplete(done::tryComplete, done::tryFail);
           return done.future().onComplete(ar -> {
             vertx.cancelTimer(timer);

@@ -1,50 +1,76 @@
 package dev.runner.lang;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * How one language's submission is stored, compiled and run inside its image. Interpreted languages
- * run through the harness baked into their image (containers/LANG/harness/run.*), which also calls
- * functions; compiled ones are compiled in a sandbox first ({@link Compile}) and their artifact run
- * as a program. {@code minMemoryMb} is the smallest memory limit a job may ask for: below it the
- * runtime itself leaves the program no room (measured, see the README).
+ * How one language's submission is stored, compiled and run inside its image, as its image's
+ * {@code containers/IMAGE/languages.json} says (see {@link Languages}). Interpreted languages run
+ * through the harness baked into their image (containers/IMAGE/harness/run.*), which also calls
+ * functions; compiled ones are compiled in a sandbox first ({@link Compile}) and their artifact run as
+ * a program. {@code minMemoryMb} is the smallest memory limit a job may ask for: below it the runtime
+ * itself leaves the program no room (measured, see the README).
  */
-public record Language(String name, String file, List<String> interpreter, String harnessExtension,
-                       Pattern identifier, String outOfMemoryMarker, int minMemoryMb, Compile compile) {
+public record Language(String name, String title, String file, String naming, List<String> interpreter,
+                       String harnessExtension, Pattern identifier, String outOfMemoryMarker, int minMemoryMb,
+                       int runtimeOverheadMb, Compile compile) {
 
   /**
    * The compile step: its command (run in /work beside the source; {@code {file}} is the source's
    * name), the file it makes, its own limits, which are not the program's (compilers need more memory
    * and time than most programs), and the command that runs the artifact ({@code {main}}: the class
-   * to run, {@code {memory_mb}}: the job's memory limit).
+   * to run, {@code {memory_mb}}: the job's memory limit, {@code {heap_mb}}: that less the runtime's
+   * own overhead, so a managed heap runs out, and says so, before the cgroup's limit is reached).
    */
   public record Compile(List<String> argv, String artifact, int memoryMb, long timeMs, long outputBytes, List<String> run) {}
 
-  public static final Map<String, Language> ALL = Map.of(
-      "python", new Language("python", "main.py", List.of("/usr/bin/python3"), "py",
-          Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}"), "MemoryError", 16, null),
-      "javascript", new Language("javascript", "main.js", List.of("/usr/bin/node"), "js",
-          Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}"), "JavaScript heap out of memory", 48, null),
-      "c", native_("c", "main.c", List.of("/usr/bin/gcc", "-std=c11", "-O2", "-pipe", "-o", "main", "{file}", "-lm")),
-      "cpp", native_("cpp", "main.cpp", List.of("/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-o", "main", "{file}", "-lm")),
-      // javac and jar are JVMs: their heap is bounded (the JVM cannot see the masked cgroup). The
-      // program's heap is the job's memory limit; the JVM's own ~40 MB counts against it too.
-      "java", new Language("java", "Main.java", List.of(), null, null, "java.lang.OutOfMemoryError", 64, new Compile(
-          List.of("/bin/sh", "-c", "javac -J-Xmx256m -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -encoding UTF-8 -d classes"
-              + " \"$0\" && jar -J-Xmx128m -J-XX:+UseSerialGC --create --file main.jar -C classes .", "{file}"),
-          "main.jar", 768, 30_000, 64 << 10,
-          List.of("/usr/bin/java", "-Xmx{memory_mb}m", "-Xss64m", "-XX:+UseSerialGC", "-cp", "/work/main.jar", "{main}"))));
+  private static final String HARNESS = "/opt/runner/run.";
 
-  /** A language gcc or g++ compiles to /work/main, with their limits: 512 MB, 15 s, 64 KB of output. */
-  private static Language native_(String name, String file, List<String> argv) {
-    return new Language(name, file, List.of(), null, null, null, 16,
-        new Compile(argv, "main", 512, 15_000, 64 << 10, List.of("/work/main")));
+  /** One entry of a languages.json; a missing or mistyped field fails the node's start, naming it. */
+  static Language fromJson(JsonObject j) {
+    String id = required(j, "id");
+    JsonObject c = j.getJsonObject("compile");
+    Compile compile = c == null ? null : new Compile(strings(c, "command"), required(c, "artifact"), c.getInteger("memory_mb"),
+        c.getLong("time_ms"), c.getLong("output_bytes"), strings(c, "run"));
+    String identifier = j.getString("identifier");
+    Language lang = new Language(id, j.getString("name", id), required(j, "file"), j.getString("naming", "fixed"),
+        j.containsKey("interpreter") ? strings(j, "interpreter") : List.of(), j.getString("harness"),
+        identifier == null ? null : Pattern.compile(identifier), j.getString("out_of_memory"), j.getInteger("min_memory_mb", 16),
+        j.getInteger("runtime_overhead_mb", 0), compile);
+    if ((compile == null) == (lang.harnessExtension == null)) {
+      throw new IllegalArgumentException("language " + id + ": needs either a harness (interpreted) or a compile step");
+    }
+    return lang;
   }
 
-  private static final String HARNESS = "/opt/runner/run.";
+  private static String required(JsonObject j, String field) {
+    String v = j.getString(field);
+    if (v == null || v.isBlank()) throw new IllegalArgumentException("language entry without '" + field + "': " + j.encode());
+    return v;
+  }
+
+  private static List<String> strings(JsonObject j, String field) {
+    JsonArray a = j.getJsonArray(field);
+    if (a == null || a.isEmpty()) throw new IllegalArgumentException("language entry without '" + field + "': " + j.encode());
+    return a.stream().map(String::valueOf).toList();
+  }
+
+  /** What GET /languages says of it. */
+  public JsonObject describe() {
+    JsonObject d = new JsonObject().put("id", name).put("name", title).put("source_file", javaNaming()
+            ? "the public class's name + .java, else " + file : file)
+        .put("function_tests", functionTests()).put("min_memory_mb", minMemoryMb);
+    if (compiled()) {
+      d.put("compile", new JsonArray(compile.argv())).put("run", new JsonArray(compile.run()))
+          .put("compile_limits", new JsonObject().put("memory_mb", compile.memoryMb()).put("time_ms", compile.timeMs()));
+    } else {
+      d.put("run", new JsonArray(run("program")));
+    }
+    return d;
+  }
 
   public boolean compiled() {
     return compile != null;
@@ -55,11 +81,15 @@ public record Language(String name, String file, List<String> interpreter, Strin
     return harnessExtension != null;
   }
 
+  private boolean javaNaming() {
+    return naming.equals("java");
+  }
+
   /**
-   * The command of one test. A compiled program runs as itself. Otherwise the harness runs the
-   * submission as a program or calls one function: a job's first test runs in mode "detect" (or
-   * "detect ENTRYPOINT"), which also reports on fd 3 the mode ("program", "function NAME",
-   * "exports") or "CE"; the later tests run in that mode.
+   * The command of one test of an interpreted language: the harness runs the submission as a program
+   * or calls one function. A job's first test runs in mode "detect" (or "detect ENTRYPOINT"), which
+   * also reports on fd 3 the mode ("program", "function NAME", "exports") or "CE"; the later tests
+   * run in that mode.
    */
   public List<String> run(String mode) {
     return Stream.concat(interpreter.stream(), Stream.of(HARNESS + harnessExtension, "/work/" + file, mode)).toList();
@@ -67,7 +97,7 @@ public record Language(String name, String file, List<String> interpreter, Strin
 
   /** The name the source is stored under: fixed, but for Java the name its public class needs. */
   public String sourceFile(String code) {
-    return name.equals("java") ? JavaSource.fileName(code) : file;
+    return javaNaming() ? JavaSource.fileName(code) : file;
   }
 
   /** The compiler's command for this source. */
@@ -78,8 +108,10 @@ public record Language(String name, String file, List<String> interpreter, Strin
 
   /** The command that runs the compiled program of this source under this memory limit. */
   public List<String> runCompiled(String code, int memoryMb) {
-    String main = name.equals("java") ? JavaSource.mainClass(code) : "";
-    return compile.run().stream().map(a -> a.replace("{main}", main).replace("{memory_mb}", String.valueOf(memoryMb))).toList();
+    String main = javaNaming() ? JavaSource.mainClass(code) : "";
+    String heap = String.valueOf(Math.max(16, memoryMb - runtimeOverheadMb));
+    return compile.run().stream()
+        .map(a -> a.replace("{main}", main).replace("{memory_mb}", String.valueOf(memoryMb)).replace("{heap_mb}", heap)).toList();
   }
 
   /** The mode of a job's first test. */

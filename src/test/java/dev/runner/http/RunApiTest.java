@@ -332,6 +332,21 @@ class RunApiTest {
   }
 
   @Test
+  void languagesAreListedWithHowTheyAreCompiledAndRun() {
+    HttpResponse<Buffer> r = client.get("/languages").send().await();
+    assertEquals(200, r.statusCode());
+    JsonArray languages = r.bodyAsJsonObject().getJsonArray("languages");
+    JsonObject python = languages.getJsonObject(languages.size() - 1), c = languages.getJsonObject(0);
+    assertEquals("python", python.getString("id"));
+    assertTrue(python.getBoolean("function_tests"));
+    assertEquals("main.py", python.getString("source_file"));
+    assertEquals("c", c.getString("id"));
+    assertFalse(c.getBoolean("function_tests"));
+    assertEquals("/usr/bin/gcc", c.getJsonArray("compile").getString(0));
+    assertEquals(new JsonArray().add("/work/main"), c.getJsonArray("run"));
+  }
+
+  @Test
   void healthAnswers() {
     HttpResponse<Buffer> r = client.get("/health").send().await();
     assertEquals(200, r.statusCode());

@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runner.jobs.JobRequest;
+import dev.runner.lang.Language;
+import dev.runner.lang.Languages;
 import io.vertx.core.buffer.Buffer;
-import java.util.List;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RunRequestParserTest {
-  private final RunRequestParser parser = new RunRequestParser(List.of("javascript", "python"), 600);
+  /** The languages as the repository defines them (the tests run in the checkout). */
+  private static final Map<String, Language> LANGUAGES = Languages.load(Path.of("containers"));
+
+  private final RunRequestParser parser = new RunRequestParser(LANGUAGES, 600);
 
   private JobRequest parse(String json) {
     return parser.parse(Buffer.buffer(json));
@@ -88,7 +94,7 @@ class RunRequestParserTest {
     assertEquals(120, parse(job("python", "", hundredTwenty)).tests().size());
     e = assertThrows(BadRequest.class, () -> parse(job("python", ",\"timeout_seconds\":5.5", hundredTwenty)));
     assertTrue(e.getMessage().startsWith("the job could take up to 660 s (120 tests × 5.5 s); at most 600 s"), e.getMessage());
-    RunRequestParser strict = new RunRequestParser(List.of("python"), 10);
+    RunRequestParser strict = new RunRequestParser(Map.of("python", LANGUAGES.get("python")), 10);
     e = assertThrows(BadRequest.class, () -> strict.parse(Buffer.buffer(job("python", ",\"timeout_seconds\":11",
         "\"tests\":{\"visible\":[{\"expected_output\":\"\"}]}"))));
     assertEquals("the job could take up to 11 s (1 test × 11 s); at most 10 s is allowed: fewer tests or a lower timeout_seconds",

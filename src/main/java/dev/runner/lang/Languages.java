@@ -1,0 +1,37 @@
+package dev.runner.lang;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The languages, read once at start from {@code containers/IMAGE/languages.json}: one entry per
+ * language, in the folder of the image that serves it, which the launcher, the image builder and the
+ * node all read. Adding a language is adding an entry (and its image's packages).
+ */
+public final class Languages {
+  private Languages() {}
+
+  /** Every language of every image under {@code containersDir}, by id. */
+  public static Map<String, Language> load(Path containersDir) {
+    Map<String, Language> all = new TreeMap<>();
+    try (Stream<Path> images = Files.list(containersDir)) {
+      for (Path file : images.map(d -> d.resolve("languages.json")).filter(Files::isRegularFile).sorted().toList()) {
+        for (Object entry : new JsonArray(Files.readString(file))) {
+          Language lang = Language.fromJson((JsonObject) entry);
+          if (all.put(lang.name(), lang) != null) throw new IllegalArgumentException("language " + lang.name() + " is defined twice");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the languages under " + containersDir, e);
+    }
+    if (all.isEmpty()) throw new IllegalArgumentException("no languages.json under " + containersDir.toAbsolutePath());
+    return Map.copyOf(all);
+  }
+}
