@@ -1,0 +1,98 @@
+package dev.runner.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.runner.TestEnvironment;
+import dev.runner.TestNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every other language through the API of a real node, each with the same programs: A+B (OK and WA),
+ * a compile or syntax error, a non-zero exit, an endless loop and a 200 MB allocation under 64 MB.
+ */
+class MoreLanguagesTest {
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(TestEnvironment.node(1));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) node.close();
+  }
+
+  /** language, A+B, a compile error, exit 3, an endless loop, 200 MB. */
+  static Stream<Arguments> languages() {
+    return Stream.of(
+        Arguments.of("rb", "a, b = gets.split.map(&:to_i)\nputs a + b\n", "def f(\nend end\n", "exit 3\n", "loop { }\n",
+            "s = 'x' * (200 * 1024 * 1024)\nputs s.size\n"),
+        Arguments.of("lua", "local a, b = io.read('n', 'n')\nprint(a + b)\n", "local x = = 1\n", "os.exit(3)\n",
+            "while true do end\n", "local t = {}\nfor i = 1, 100000000 do t[i] = i end\nprint(#t)\n"),
+        Arguments.of("go", "package main\nimport \"fmt\"\nfunc main() { var a, b int64; fmt.Scan(&a, &b); fmt.Println(a + b) }\n",
+            "package main\nfunc main() { x := 1 }\n", "package main\nimport \"os\"\nfunc main() { os.Exit(3) }\n",
+            "package main\nfunc main() { for {} }\n",
+            "package main\nimport \"fmt\"\nfunc main() { b := make([]byte, 200<<20); for i := range b { b[i] = 1 }; fmt.Println(len(b)) }\n"),
+        Arguments.of("rust", "use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap();\n"
+                + " let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect(); println!(\"{}\", v[0] + v[1]); }\n",
+            "fn main() { let x: i32 = \"s\"; }\n", "fn main() { std::process::exit(3); }\n", "fn main() { loop {} }\n",
+            "fn main() { let v = vec![1u8; 200 << 20]; println!(\"{}\", v.iter().map(|&x| x as u64).sum::<u64>()); }\n"),
+        Arguments.of("pas", "var a, b: int64;\nbegin\n  readln(a, b);\n  writeln(a + b);\nend.\n", "begin\n  x := ;\nend.\n",
+            "begin\n  halt(3);\nend.\n", "begin\n  while true do ;\nend.\n",
+            "var a: array of byte; i: longint;\nbegin\n  SetLength(a, 200 * 1024 * 1024);\n  for i := 0 to high(a) do a[i] := 1;\n"
+                + "  writeln(a[5]);\nend.\n"),
+        Arguments.of("cs", "using System;\nclass P { static void Main() { var s = Console.ReadLine().Split(' ');\n"
+                + " Console.WriteLine(long.Parse(s[0]) + long.Parse(s[1])); } }\n",
+            "class P { static void Main() { int x = \"s\"; } }\n", "class P { static int Main() { return 3; } }\n",
+            "class P { static void Main() { while (true) {} } }\n",
+            "class P { static void Main() { var b = new byte[200 << 20]; for (int i = 0; i < b.Length; i++) b[i] = 1;\n"
+                + " System.Console.WriteLine(b[5]); } }\n"),
+        Arguments.of("pypy3", "a, b = map(int, input().split())\nprint(a + b)\n", "def f(:\n  pass\n", "import sys\nsys.exit(3)\n",
+            "while True: pass\n", "x = b'x' * (200 * 1024 * 1024)\nprint(len(x))\n"));
+  }
+
+  private static JsonObject run(String language, String code, JsonObject extra, JsonObject... tests) {
+    JsonArray visible = new JsonArray();
+    for (JsonObject t : tests) visible.add(t);
+    JsonObject req = new JsonObject().put("language", language).put("code", code)
+        .put("tests", new JsonObject().put("visible", visible)).mergeIn(extra);
+    HttpResponse<Buffer> r = node.client.post("/run").sendJsonObject(req).await();
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    return r.bodyAsJsonObject();
+  }
+
+  private static JsonObject test(String input, String expected) {
+    return new JsonObject().put("input", input).put("expected_output", expected);
+  }
+
+  private static String verdict(JsonObject response, int i) {
+    return response.getJsonObject("test_results").getJsonArray("visible").getJsonObject(i).getString("verdict");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("languages")
+  void everyVerdict(String language, String sum, String broken, String exit3, String spin, String hog) {
+    JsonObject r = run(language, sum, new JsonObject(), test("1 2", "3"), test("40 2", "42"), test("2 2", "5"));
+    assertEquals("OK", verdict(r, 0), r.encode());
+    assertEquals("OK", verdict(r, 1), r.encode());
+    assertEquals("WA", verdict(r, 2), r.encode());
+    JsonObject ce = run(language, broken, new JsonObject(), test("", ""));
+    assertEquals("CE", verdict(ce, 0), ce.encode());
+    JsonObject rte = run(language, exit3, new JsonObject(), test("", ""));
+    assertEquals("RTE", verdict(rte, 0), rte.encode());
+    JsonObject tle = run(language, spin, new JsonObject().put("timeout_seconds", 1), test("", ""));
+    assertEquals("TLE", verdict(tle, 0), tle.encode());
+    JsonObject mle = run(language, hog, new JsonObject().put("memory_limit_mb", 64), test("", ""));
+    assertEquals("MLE", verdict(mle, 0), mle.encode());
+  }
+}
