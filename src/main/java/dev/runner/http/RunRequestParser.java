@@ -14,6 +14,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,8 @@ final class RunRequestParser {
   static final double MIN_TIMEOUT_S = 0.1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
   static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024;
 
-  private final Map<String, Language> languages;
+  /** By id and by alias. */
+  private final Map<String, Language> languages = new HashMap<>();
   private final String supported;
   private final int maxJobSeconds;
 
@@ -40,7 +42,10 @@ final class RunRequestParser {
    * take with every test at its time limit.
    */
   RunRequestParser(Map<String, Language> languages, int maxJobSeconds) {
-    this.languages = languages;
+    languages.values().forEach(l -> {
+      this.languages.put(l.name(), l);
+      l.aliases().forEach(a -> this.languages.putIfAbsent(a, l));
+    });
     this.supported = String.join(", ", languages.keySet().stream().sorted().toList());
     this.maxJobSeconds = maxJobSeconds;
   }
@@ -51,6 +56,7 @@ final class RunRequestParser {
     String language = string(req, "language", true);
     Language lang = languages.get(language);
     if (lang == null) throw new BadRequest("unknown language '" + language + "'; supported: " + supported);
+    language = lang.name(); // an alias runs as the language it names
     String code = string(req, "code", true);
     if (code.getBytes(StandardCharsets.UTF_8).length > MAX_CODE_BYTES) {
       throw new BadRequest(413, "code is larger than " + (MAX_CODE_BYTES >> 20) + " MB");

@@ -33,6 +33,7 @@ public final class WorkerVerticle extends VerticleBase {
   public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
   public static final int CANCELLED = 499;
+  /** By image. */
   private final Map<String, SandboxPool> pools = new HashMap<>();
   private final Map<String, Promise<Void>> running = new HashMap<>();
   private PodmanClient podman;
@@ -52,13 +53,16 @@ public final class WorkerVerticle extends VerticleBase {
         })
         .compose(v -> {
           List<Future<Void>> consumers = new ArrayList<>();
+          // One pool per image: the languages an image serves (C and the C++ standards) share its sandboxes.
           config.images().forEach((name, image) -> {
             Language lang = config.languages().get(name);
-            SandboxPool pool = new SandboxPool(vertx, podman, net,
-                new SandboxTemplate(image, config.stateDir(), config.sandboxLabel(), config.seccompProfile()),
-                config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
-            pools.put(name, pool);
-            pool.start();
+            SandboxPool pool = pools.computeIfAbsent(image, i -> {
+              SandboxPool p = new SandboxPool(vertx, podman, net,
+                  new SandboxTemplate(i, config.stateDir(), config.sandboxLabel(), config.seccompProfile()),
+                  config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
+              p.start();
+              return p;
+            });
             consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.address(name), m -> handle(m, lang, pool))
                 .completion());
           });

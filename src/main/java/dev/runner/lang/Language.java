@@ -14,7 +14,7 @@ import java.util.stream.Stream;
  * a program. {@code minMemoryMb} is the smallest memory limit a job may ask for: below it the runtime
  * itself leaves the program no room (measured, see the README).
  */
-public record Language(String name, String title, String file, String naming, List<String> interpreter,
+public record Language(String name, List<String> aliases, String title, String file, String naming, List<String> interpreter,
                        String harnessExtension, Pattern identifier, String outOfMemoryMarker, int minMemoryMb,
                        int runtimeOverheadMb, Compile compile) {
 
@@ -36,7 +36,8 @@ public record Language(String name, String title, String file, String naming, Li
     Compile compile = c == null ? null : new Compile(strings(c, "command"), required(c, "artifact"), c.getInteger("memory_mb"),
         c.getLong("time_ms"), c.getLong("output_bytes"), strings(c, "run"));
     String identifier = j.getString("identifier");
-    Language lang = new Language(id, j.getString("name", id), required(j, "file"), j.getString("naming", "fixed"),
+    List<String> aliases = j.containsKey("aliases") ? strings(j, "aliases") : List.of();
+    Language lang = new Language(id, aliases, j.getString("name", id), required(j, "file"), j.getString("naming", "fixed"),
         j.containsKey("interpreter") ? strings(j, "interpreter") : List.of(), j.getString("harness"),
         identifier == null ? null : Pattern.compile(identifier), j.getString("out_of_memory"), j.getInteger("min_memory_mb", 16),
         j.getInteger("runtime_overhead_mb", 0), compile);
@@ -60,7 +61,8 @@ public record Language(String name, String title, String file, String naming, Li
 
   /** What GET /languages says of it. */
   public JsonObject describe() {
-    JsonObject d = new JsonObject().put("id", name).put("name", title).put("source_file", javaNaming()
+    JsonObject d = new JsonObject().put("id", name).put("aliases", new JsonArray(aliases)).put("name", title)
+        .put("source_file", javaNaming()
             ? "the public class's name + .java, else " + file : file)
         .put("function_tests", functionTests()).put("min_memory_mb", minMemoryMb);
     if (compiled()) {

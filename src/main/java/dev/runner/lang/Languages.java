@@ -26,6 +26,11 @@ public final class Languages {
         for (Object entry : new JsonArray(Files.readString(file))) {
           Language lang = Language.fromJson((JsonObject) entry);
           if (all.put(lang.name(), lang) != null) throw new IllegalArgumentException("language " + lang.name() + " is defined twice");
+          for (String alias : lang.aliases()) {
+            if (all.values().stream().anyMatch(o -> o != lang && (o.name().equals(alias) || o.aliases().contains(alias)))) {
+              throw new IllegalArgumentException("alias " + alias + " of " + lang.name() + " is taken");
+            }
+          }
         }
       }
     } catch (IOException e) {

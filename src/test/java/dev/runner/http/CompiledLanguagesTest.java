@@ -187,6 +187,17 @@ class CompiledLanguagesTest {
   }
 
   @Test
+  void eachCppStandardIsItsOwnLanguageAndAliasesNameThem() {
+    String concepts = "#include <cstdio>\ntemplate <typename T> concept Small = sizeof(T) <= 8;\n"
+        + "template <Small T> T twice(T x) { return 2 * x; }\nint main() { std::printf(\"%d\\n\", twice(21)); }\n";
+    assertEquals("OK", first(run("cpp20", concepts, new JsonObject(), test("", "42"))).getString("verdict"));
+    assertEquals("CE", first(run("cpp17", concepts, new JsonObject(), test("", "42"))).getString("verdict"));
+    assertEquals("CE", first(run("cpp", concepts, new JsonObject(), test("", "42"))).getString("verdict")); // cpp = cpp17
+    assertEquals("OK", first(run("py3", "print(6 * 7)", new JsonObject(), test("", "42"))).getString("verdict"));
+    assertEquals("OK", first(run("js", "console.log(6 * 7)", new JsonObject(), test("", "42"))).getString("verdict"));
+  }
+
+  @Test
   void compiledLanguagesHaveNoEntrypoint() {
     HttpResponse<Buffer> r = node.client.post("/run").sendJsonObject(new JsonObject().put("language", "c").put("code", "int main(){}")
         .put("entrypoint", "main").put("tests", new JsonObject().put("visible", new JsonArray().add(test("", ""))))).await();

@@ -357,8 +357,9 @@ class RunApiTest {
   void healthAnswers() {
     HttpResponse<Buffer> r = client.get("/health").send().await();
     assertEquals(200, r.statusCode());
-    assertEquals(new JsonArray().add("c").add("cpp").add("cs").add("go").add("java").add("javascript").add("lua").add("pas")
-        .add("pypy3").add("python").add("rb").add("rust"), r.bodyAsJsonObject().getJsonArray("languages"));
+    assertEquals(new JsonArray().add("c").add("cpp11").add("cpp14").add("cpp17").add("cpp20").add("cs").add("go").add("java")
+        .add("javascript").add("lua").add("pas").add("pypy3").add("python").add("rb").add("rust"),
+        r.bodyAsJsonObject().getJsonArray("languages"));
   }
 
   @Test
