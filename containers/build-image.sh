@@ -13,6 +13,9 @@ hooks=()
 [ -d "$here/$lang/harness" ] && hooks+=(--customize-hook="copy-in $(echo "$here/$lang/harness/"*) /opt/runner")
 [ -f "$here/$lang/customize" ] && hooks+=(--customize-hook="chroot \"\$1\" /bin/sh -e < '$here/$lang/customize'")
 packages=$(grep -v '^#' "$here/$lang/packages" | xargs | tr ' ' ',')
+# containers/LANG/suite, if any, names another Debian release (Python 2 lives in bullseye).
+suite=bookworm
+[ -f "$here/$lang/suite" ] && suite=$(cat "$here/$lang/suite")
 # man pages are left out, but update-alternatives (the JDK) wants their dir to exist.
 mmdebstrap --variant=essential --include="$packages" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -24,5 +27,5 @@ mmdebstrap --variant=essential --include="$packages" \
   "${hooks[@]}" \
   --customize-hook='chmod -R a+rX,go-w "$1/opt/runner"' \
   --customize-hook='echo "sandbox:x:1000:1000::/work:/usr/sbin/nologin" >> "$1/etc/passwd"; echo "sandbox:x:1000:" >> "$1/etc/group"' \
-  bookworm "$work/rootfs.tar" http://deb.debian.org/debian
+  "$suite" "$work/rootfs.tar" http://deb.debian.org/debian
 podman import --change 'CMD ["/opt/runner/supervisor"]' --change 'WORKDIR /work' "$work/rootfs.tar" "$ref" >/dev/null

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every other language through the API of a real node, each with the same programs: A+B (OK and WA),
+ * The other languages through the API of a real node, each with the same programs: A+B (OK and WA),
  * a compile or syntax error, a non-zero exit, an endless loop and a 200 MB allocation under 64 MB.
  */
 class MoreLanguagesTest {
@@ -58,7 +58,13 @@ class MoreLanguagesTest {
             "class P { static void Main() { var b = new byte[200 << 20]; for (int i = 0; i < b.Length; i++) b[i] = 1;\n"
                 + " System.Console.WriteLine(b[5]); } }\n"),
         Arguments.of("pypy3", "a, b = map(int, input().split())\nprint(a + b)\n", "def f(:\n  pass\n", "import sys\nsys.exit(3)\n",
-            "while True: pass\n", "x = b'x' * (200 * 1024 * 1024)\nprint(len(x))\n"));
+            "while True: pass\n", "x = b'x' * (200 * 1024 * 1024)\nprint(len(x))\n"),
+        // Python 2: the print statement is its syntax, a syntax error in Python 3
+        Arguments.of("py2", "a, b = map(int, raw_input().split())\nprint a + b\n", "print 'x' +\n", "import sys\nsys.exit(3)\n",
+            "while True: pass\n", "x = 'x' * (200 * 1024 * 1024)\nprint len(x)\n"),
+        Arguments.of("hs", "main = do\n  [a, b] <- map read . words <$> getLine\n  print (a + b :: Integer)\n",
+            "main = putStrLn (1 :: Int)\n", "import System.Exit\nmain = exitWith (ExitFailure 3)\n", "loop :: Int -> Int\nloop n = n `seq` loop (n + 1)\nmain = print (loop 0)\n",
+            "main = do\n  let xs = [1 .. 20000000] :: [Int]\n  print (length xs)\n  print (sum xs)\n"));
   }
 
   private static JsonObject run(String language, String code, JsonObject extra, JsonObject... tests) {

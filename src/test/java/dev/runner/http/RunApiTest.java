@@ -357,8 +357,8 @@ class RunApiTest {
   void healthAnswers() {
     HttpResponse<Buffer> r = client.get("/health").send().await();
     assertEquals(200, r.statusCode());
-    assertEquals(new JsonArray().add("c").add("cpp11").add("cpp14").add("cpp17").add("cpp20").add("cs").add("go").add("java")
-        .add("javascript").add("lua").add("pas").add("pypy3").add("python").add("rb").add("rust"),
+    assertEquals(new JsonArray().add("c").add("cpp11").add("cpp14").add("cpp17").add("cpp20").add("cs").add("go").add("hs")
+        .add("java").add("javascript").add("lua").add("pas").add("py2").add("pypy3").add("python").add("rb").add("rust"),
         r.bodyAsJsonObject().getJsonArray("languages"));
   }
 
