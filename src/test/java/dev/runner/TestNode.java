@@ -1,7 +1,13 @@
 package dev.runner;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.runner.config.RunnerConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
@@ -19,6 +25,22 @@ public final class TestNode implements AutoCloseable {
 
   public static TestNode start(RunnerConfig config) {
     return new TestNode(config, Main.start(config).await());
+  }
+
+  /** POST /run of these visible tests (and {@code extra} fields); asserts a 200 and returns the response. */
+  public JsonObject run(String language, String code, JsonObject extra, JsonObject... tests) {
+    JsonArray visible = new JsonArray();
+    for (JsonObject t : tests) visible.add(t);
+    JsonObject req = new JsonObject().put("language", language).put("code", code)
+        .put("tests", new JsonObject().put("visible", visible)).mergeIn(extra);
+    HttpResponse<Buffer> r = client.post("/run").sendJsonObject(req).await();
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    return r.bodyAsJsonObject();
+  }
+
+  /** A test without an id. */
+  public static JsonObject test(String input, String expected) {
+    return new JsonObject().put("input", input).put("expected_output", expected);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.runner.http;
 
+import static dev.runner.TestNode.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,17 +31,7 @@ class CompiledLanguagesTest {
   }
 
   private static JsonObject run(String language, String code, JsonObject extra, JsonObject... tests) {
-    JsonArray visible = new JsonArray();
-    for (JsonObject t : tests) visible.add(t);
-    JsonObject req = new JsonObject().put("language", language).put("code", code)
-        .put("tests", new JsonObject().put("visible", visible)).mergeIn(extra);
-    HttpResponse<Buffer> r = node.client.post("/run").sendJsonObject(req).await();
-    assertEquals(200, r.statusCode(), r.bodyAsString());
-    return r.bodyAsJsonObject();
-  }
-
-  private static JsonObject test(String input, String expected) {
-    return new JsonObject().put("input", input).put("expected_output", expected);
+    return node.run(language, code, extra, tests);
   }
 
   private static JsonObject first(JsonObject response) {

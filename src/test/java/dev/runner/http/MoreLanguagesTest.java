@@ -1,13 +1,11 @@
 package dev.runner.http;
 
+import static dev.runner.TestNode.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.runner.TestEnvironment;
 import dev.runner.TestNode;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,17 +66,7 @@ class MoreLanguagesTest {
   }
 
   private static JsonObject run(String language, String code, JsonObject extra, JsonObject... tests) {
-    JsonArray visible = new JsonArray();
-    for (JsonObject t : tests) visible.add(t);
-    JsonObject req = new JsonObject().put("language", language).put("code", code)
-        .put("tests", new JsonObject().put("visible", visible)).mergeIn(extra);
-    HttpResponse<Buffer> r = node.client.post("/run").sendJsonObject(req).await();
-    assertEquals(200, r.statusCode(), r.bodyAsString());
-    return r.bodyAsJsonObject();
-  }
-
-  private static JsonObject test(String input, String expected) {
-    return new JsonObject().put("input", input).put("expected_output", expected);
+    return node.run(language, code, extra, tests);
   }
 
   private static String verdict(JsonObject response, int i) {
