@@ -33,8 +33,12 @@ public record JobRequest(String id, String language, String code, String entrypo
    * whole MB so jobs of one limit share sandboxes without an update.
    */
   public long sandboxMemoryBytes() {
-    long input = tests.stream().mapToLong(t -> t.input().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
-    return sandboxMemoryBytes(memoryMb, input + code.getBytes(StandardCharsets.UTF_8).length);
+    return sandboxMemoryBytes(memoryMb, largestInputBytes() + code.getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  /** The largest test input, which the supervisor holds in memory while its test runs. */
+  public long largestInputBytes() {
+    return tests.stream().mapToLong(t -> t.input().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
   }
 
   /** The sandbox memory for a job of this limit for which the supervisor holds this many bytes. */

@@ -103,8 +103,7 @@ public final class JobRunner {
           if (error != null) return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), output, truncated, error));
           Buffer artifact = r.artifact().bytes();
           // The supervisor keeps a copy to restore and /work holds one: both count, beside the largest input.
-          long largestInput = job.tests().stream().mapToLong(t -> t.input().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
-          long runMemory = JobRequest.sandboxMemoryBytes(job.memoryMb(), largestInput + 2L * artifact.length());
+          long runMemory = JobRequest.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2L * artifact.length());
           return sv.reset()
               .compose(v -> lease.resize(runMemory))
               .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
