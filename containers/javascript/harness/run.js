@@ -3,7 +3,10 @@
 // verdict written to fd 3 ("CE", "program", "function NAME" or "exports"), which is closed before
 // any submitted code runs. Function tests: the input is parsed as JSON (an array is the argument
 // list, another value one argument, non-JSON text one string) and the result printed: plain for
-// numbers and strings, compact JSON otherwise.
+// numbers and strings, compact JSON otherwise. MODE "syntax" only checks the code and reports "CE"
+// or "program" (a checker program's compile step); MODE "checker" runs it as a program whose uncaught
+// error exits 3, not 1, which a checker's exit 1 would mean (a wrong answer). Arguments after MODE
+// are the program's own.
 'use strict';
 const fs = require('fs');
 const vm = require('vm');
@@ -11,17 +14,21 @@ const Module = require('module');
 
 const file = process.argv[2];
 let mode = process.argv[3].split(' ');
-process.argv.splice(1, process.argv.length - 1, file);
+process.argv.splice(1, 3, file); // node FILE ARGS..., as `node main.js ARGS...` has it
 const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
 
-if (mode[0] === 'detect') {
+if (mode[0] === 'detect' || mode[0] === 'syntax') {
   try {
     vm.compileFunction(source, PARAMS, { filename: file }); // what node itself does with the file
   } catch (e) {
     process.stderr.write(String((e && e.stack) || e).split('\n    at ')[0] + '\n');
     fs.writeSync(3, 'CE');
     process.exit(1);
+  }
+  if (mode[0] === 'syntax') {
+    fs.writeSync(3, 'program');
+    process.exit(0);
   }
   // Without a function or an export it is a program; the parser is loaded only when it could be more.
   const couldDefine = /function|=>|exports/.test(source);
@@ -30,6 +37,15 @@ if (mode[0] === 'detect') {
   fs.closeSync(3);
 }
 
+if (mode[0] === 'checker') {
+  const crash = (e) => {
+    process.stderr.write(String((e && e.stack) || e) + '\n');
+    process.exit(3);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  mode = ['program'];
+}
 if (mode[0] === 'program') {
   Module._load(file, null, true); // as `node file` does: the main module
 } else {

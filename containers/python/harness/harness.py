@@ -1,6 +1,10 @@
 # Runs /work/main.py for one test. MODE is "program", "function NAME", or, for a job's first test,
 # "detect" / "detect NAME": then the code is checked and classified first and the verdict written to
 # fd 3 ("CE", "program" or "function NAME"), which is closed before any submitted code runs.
+# MODE "syntax" only checks the code and reports "CE" or "program" (a checker program's compile step);
+# MODE "checker" runs it as a program whose uncaught exception exits 3, not 1, which a checker's
+# exit 1 would mean (a wrong answer), so a crashing checker is a judge error.
+# Arguments after MODE are the program's own (sys.argv[1:]).
 # Function tests: the input is parsed as JSON (an array is the argument list, another value one
 # argument, non-JSON text one string) and the result printed: plain for numbers and strings,
 # compact JSON otherwise.
@@ -8,7 +12,7 @@ import _ast
 import sys
 
 path, mode = sys.argv[1], sys.argv[2].split(" ")
-sys.argv = [path]
+sys.argv = [path] + sys.argv[3:]
 sys.path[0] = "/work"
 with open(path, "rb") as f:
     source = f.read()
@@ -57,7 +61,7 @@ def classify(tree, entry):
     return ["program"]
 
 
-if mode[0] == "detect":
+if mode[0] in ("detect", "syntax"):
     report = open(3, "w")
     try:
         tree = compile(source, path, "exec", _ast.PyCF_ONLY_AST)
@@ -67,6 +71,9 @@ if mode[0] == "detect":
         sys.stderr.write("".join(traceback.format_exception_only(type(e), e)))
         report.write("CE")
         sys.exit(1)
+    if mode[0] == "syntax":
+        report.write("program")
+        sys.exit(0)
     entry = mode[1] if len(mode) > 1 else ""
     mode = classify(tree, entry)
     if mode is None:
@@ -91,12 +98,23 @@ def hide_harness(kind, value, tb):
 
 
 sys.excepthook = hide_harness
-module = type(sys)("__main__" if mode[0] == "program" else "solution")
+module = type(sys)("__main__" if mode[0] in ("program", "checker") else "solution")
 module.__file__ = path
 module.__builtins__ = __builtins__
 if mode[0] == "program":
     sys.modules["__main__"] = module
     exec(code, module.__dict__)
+elif mode[0] == "checker":
+    sys.modules["__main__"] = module
+    try:
+        exec(code, module.__dict__)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException:
+        hide_harness(*sys.exc_info())
+        sys.stderr.flush()
+        import os
+        os._exit(3)
 else:
     import json
 

@@ -125,7 +125,7 @@ public final class HttpVerticle extends VerticleBase {
       if (ar.failed() && !replied[0]) vertx.eventBus().publish(JobRequest.CANCEL_ADDRESS, new JsonObject().put("id", job.id()));
     });
     // Waiting for a sandbox, then the job (which the worker itself cuts at its deadline), twice if retried.
-    long deadline = 2 * (config.pool().acquireTimeout().toMillis() + job.deadlineMs(config.languages().get(job.language()))) + 5_000;
+    long deadline = 2 * (config.pool().acquireTimeout().toMillis() + job.deadlineMs(config.languages())) + 5_000;
     vertx.eventBus().<JsonObject>request(JobRequest.address(job.language()), job.toJson(), new DeliveryOptions().setSendTimeout(deadline))
         .onComplete(reply -> {
           replied[0] = true;

@@ -57,11 +57,7 @@ final class RunRequestParser {
     Language lang = languages.get(language);
     if (lang == null) throw new BadRequest("unknown language '" + language + "'; supported: " + supported);
     language = lang.name(); // an alias runs as the language it names
-    String code = string(req, "code", true);
-    if (code.getBytes(StandardCharsets.UTF_8).length > MAX_CODE_BYTES) {
-      throw new BadRequest(413, "code is larger than " + (MAX_CODE_BYTES >> 20) + " MB");
-    }
-    if (code.indexOf('\0') >= 0) throw new BadRequest("code contains a NUL character");
+    String code = code(req, "code");
     String entrypoint = string(req, "entrypoint", false);
     if (entrypoint != null && !lang.functionTests()) {
       throw new BadRequest("entrypoint: " + language + " submissions are programs (they read stdin), not functions");
@@ -86,8 +82,18 @@ final class RunRequestParser {
     return new JobRequest(UUID.randomUUID().toString(), language, code, entrypoint, tests, timeoutMs, memoryMb, checker(req));
   }
 
+  /** A program's source: a string of at most {@link #MAX_CODE_BYTES}, without NUL. */
+  private static String code(JsonObject o, String field) {
+    String code = string(o, field.substring(field.lastIndexOf('.') + 1), field, true);
+    if (code.getBytes(StandardCharsets.UTF_8).length > MAX_CODE_BYTES) {
+      throw new BadRequest(413, field + " is larger than " + (MAX_CODE_BYTES >> 20) + " MB");
+    }
+    if (code.indexOf('\0') >= 0) throw new BadRequest(field + " contains a NUL character");
+    return code;
+  }
+
   /** The optional {@code checker}: how outputs are compared (see the README); lines by default. */
-  private static Checker checker(JsonObject req) {
+  private Checker checker(JsonObject req) {
     Object v = req.getValue("checker");
     if (v == null) return new Checker.Lines();
     if (!(v instanceof JsonObject c)) throw new BadRequest("checker must be an object such as {\"type\": \"tokens\"}, got " + kind(v));
@@ -102,7 +108,13 @@ final class RunRequestParser {
       }
       case "float" -> new Checker.FloatTokens(number(c, "abs_tol", "checker.abs_tol", 1e-6, 0, 1e9),
           number(c, "rel_tol", "checker.rel_tol", 1e-6, 0, 1e9));
-      default -> throw new BadRequest("checker.type must be one of lines, exact, tokens, float; got '" + type + "'");
+      case "custom" -> {
+        String language = string(c, "language", "checker.language", true);
+        Language lang = languages.get(language);
+        if (lang == null) throw new BadRequest("checker.language: unknown language '" + language + "'; supported: " + supported);
+        yield new Checker.Custom(lang.name(), code(c, "checker.code"));
+      }
+      default -> throw new BadRequest("checker.type must be one of lines, exact, tokens, float, custom; got '" + type + "'");
     };
   }
 

@@ -23,6 +23,8 @@ final class RunResponse {
     JsonObject response = of(job, result.tests());
     // About the submission alone: shown even when every test is hidden.
     if (result.compile() != null) response.put("compile", result.compile().toJson());
+    // The problem's checker program, compiled without any test: its messages say nothing of hidden tests.
+    if (result.checkerCompile() != null) response.put("checker_compile", result.checkerCompile().toJson());
     return response;
   }
 
@@ -50,7 +52,7 @@ final class RunResponse {
             .put("stderr", o.stderr()).put("stderr_truncated", o.stderrTruncated())
             .put("exit_code", o.exitCode())
             .put("execution_time_ms", o.wallMs()).put("cpu_time_ms", o.cpuMs()).put("memory_usage_mb", mb(o.memoryKb()))
-            .put("error", o.error()));
+            .put("error", o.error()).put("checker_message", o.checkerMessage()));
       }
       if (!passed && (shown < 0 || (job.tests().get(shown).hidden() && !test.hidden()))) shown = i;
     }

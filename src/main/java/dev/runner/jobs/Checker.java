@@ -6,16 +6,32 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * How a test's output is compared with its expected output, in the service (expected outputs never
- * enter a sandbox). The request's {@code checker} field; {@link Lines} when it has none.
+ * How a test's output is judged: the request's {@code checker} field; {@link Lines} when it has none.
+ * A {@link Comparison} compares it with the expected output here in the service (expected outputs
+ * never enter the contestant's sandbox); a {@link Custom} checker is a program of the problem's own,
+ * run in a sandbox of its own ({@link CheckerProgram}).
  */
 public sealed interface Checker {
-  boolean accepts(String actual, String expected);
-
   JsonObject toJson();
 
+  /** A built-in comparison of the output with the expected output. */
+  sealed interface Comparison extends Checker {
+    boolean accepts(String actual, String expected);
+  }
+
+  /**
+   * A checker program in any language the node runs, called as testlib's checkers are: {@code
+   * checker input output answer}; exit 0 accepts, 1 and 2 reject, anything else is a judge error.
+   */
+  record Custom(String language, String code) implements Checker {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("type", "custom").put("language", language).put("code", code);
+    }
+  }
+
   /** Lines equal once trailing whitespace is dropped from each line and from the end. */
-  record Lines() implements Checker {
+  record Lines() implements Comparison {
     @Override
     public boolean accepts(String actual, String expected) {
       return normalize(actual).equals(normalize(expected));
@@ -37,7 +53,7 @@ public sealed interface Checker {
   }
 
   /** Byte for byte. */
-  record Exact() implements Checker {
+  record Exact() implements Comparison {
     @Override
     public boolean accepts(String actual, String expected) {
       return actual.equals(expected);
@@ -50,7 +66,7 @@ public sealed interface Checker {
   }
 
   /** The same whitespace-separated tokens, optionally ignoring case. */
-  record Tokens(boolean caseSensitive) implements Checker {
+  record Tokens(boolean caseSensitive) implements Comparison {
     @Override
     public boolean accepts(String actual, String expected) {
       String[] a = tokens(actual), e = tokens(expected);
@@ -73,7 +89,7 @@ public sealed interface Checker {
    * Tokens, where two decimal numbers are equal when they differ by at most {@code absTol} or by at
    * most {@code relTol} of the expected one; any other token must be equal exactly.
    */
-  record FloatTokens(double absTol, double relTol) implements Checker {
+  record FloatTokens(double absTol, double relTol) implements Comparison {
     /** Plain decimal notation only: not Java's "NaN", "Infinity", hex floats or a trailing 'd'. */
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -112,6 +128,7 @@ public sealed interface Checker {
       case "exact" -> new Exact();
       case "tokens" -> new Tokens(j.getBoolean("case_sensitive"));
       case "float" -> new FloatTokens(j.getDouble("abs_tol"), j.getDouble("rel_tol"));
+      case "custom" -> new Custom(j.getString("language"), j.getString("code"));
       default -> throw new IllegalArgumentException("unknown checker " + j.getString("type"));
     };
   }

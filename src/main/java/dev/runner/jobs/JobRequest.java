@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A validated job as it travels on the event bus from the HTTP verticle to a worker. {@code id} is
@@ -41,16 +42,26 @@ public record JobRequest(String id, String language, String code, String entrypo
     return tests.stream().mapToLong(t -> t.input().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
   }
 
+  /** The largest expected output: what a checker program's sandbox holds beside the test's input. */
+  public long largestAnswerBytes() {
+    return tests.stream().mapToLong(t -> t.expectedOutput().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
+  }
+
   /** The sandbox memory for a job of this limit for which the supervisor holds this many bytes. */
   public static long sandboxMemoryBytes(int memoryMb, long heldBytes) {
     long heldMb = Math.max(1, (heldBytes + (1 << 20) - 1) >> 20);
     return (memoryMb + SUPERVISOR_MB + heldMb) << 20;
   }
 
-  /** The longest a job can take once it has a sandbox: its compile, every test at its time limit, plus start-up. */
-  public long deadlineMs(Language lang) {
+  /**
+   * The longest a job can take once it has a sandbox: its compile, every test at its time limit, a
+   * checker program's compile and runs, plus start-up. {@code languages}: every language, by id.
+   */
+  public long deadlineMs(Map<String, Language> languages) {
+    Language lang = languages.get(language);
     long compile = lang.compiled() ? lang.compile().timeMs() + 5_000 : 0;
-    return compile + tests.size() * (timeoutMs + 1_000L) + 5_000;
+    long checking = checker instanceof Checker.Custom c ? CheckerProgram.deadlineMs(languages.get(c.language()), this) : 0;
+    return compile + tests.size() * (timeoutMs + 1_000L) + checking + 5_000;
   }
 
   public JsonObject toJson() {

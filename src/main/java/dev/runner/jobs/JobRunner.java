@@ -7,16 +7,17 @@ import dev.runner.sandbox.RunLimits;
 import dev.runner.sandbox.RunResult;
 import dev.runner.sandbox.SupervisorClient;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one job on one sandbox: stores the code, runs the tests one after another and judges each
- * against its expected output, here in the service (expected outputs never enter a sandbox, and a
- * test's input is there only while it runs). The caller resets or retires the sandbox afterwards.
- * When {@code cancelled} completes, the running test is aborted and no further test starts.
+ * Runs one job on one sandbox: stores the code (compiling it first, for compiled languages), runs
+ * the tests one after another and judges each output with the job's {@link OutputCheck}: a
+ * comparison here in the service, or a checker program in a sandbox of its own (expected outputs
+ * never enter this one, and a test's input is there only while it runs). The caller resets or
+ * retires the sandbox afterwards. When {@code cancelled} completes, the running test is aborted and
+ * no further test starts.
  */
 public final class JobRunner {
   /** A program printing more than this on stdout gets OLE. */
@@ -31,158 +32,125 @@ public final class JobRunner {
 
   private JobRunner() {}
 
-  /** The largest program a compiler may make (the compile's file size limit is above it, so it can say so). */
-  static final long MAX_ARTIFACT_BYTES = 48L << 20;
-
-  public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, Future<Void> cancelled) {
+  public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, OutputCheck check,
+                                      Future<Void> cancelled) {
     SupervisorClient sv = lease.sandbox().supervisor();
     // A compiled program's stack may take the whole memory limit, at least 64 MB (the cgroup still
     // bounds the total); interpreters keep the usual 8 MB, which their threads' stacks default to.
     long stack = lang.compiled() ? Math.max(RunLimits.DEFAULT_STACK_BYTES, (long) job.memoryMb() << 20) : 8L << 20;
     RunLimits limits = new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_LIMIT, RETURNED_OUTPUT, FILE_SIZE_LIMIT,
         PROCESS_LIMIT, OPEN_FILES_LIMIT, false, stack);
-    List<TestOutcome> outcomes = new ArrayList<>(job.tests().size());
     boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {
       if (!finished[0]) sv.abort();
     });
-    OutputBudget budget = new OutputBudget(RETURNED_PER_JOB);
+    Tests tests = new Tests(sv, lang, job, limits, check, cancelled);
     Future<JobResult> done;
     if (lang.compiled()) {
-      done = compile(lease, sv, lang, job, cancelled).compose(compiled -> {
-        if (!compiled.ok()) {
-          compileErrors(job, 0, compiled.output(), compiled.outputTruncated(), compiled.error(), budget, outcomes);
-          return Future.succeededFuture(new JobResult(outcomes, compiled));
-        }
-        return runFrom(0, null, sv, lang, job, limits, budget, outcomes, cancelled)
-            .map(v -> new JobResult(outcomes, compiled));
-      });
+      // The supervisor keeps a copy of the program to restore and /work holds one: both count, beside the largest input.
+      done = Compilation.compile(lease, lang, job.code(), job.sandboxMemoryBytes(),
+              artifact -> JobRequest.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2 * artifact), cancelled)
+          .compose(compiled -> {
+            if (!compiled.ok()) {
+              tests.compileErrors(0, compiled.output(), compiled.outputTruncated(), compiled.error());
+              return Future.succeededFuture(JobResult.of(tests.outcomes, compiled));
+            }
+            return tests.from(0, null).map(v -> JobResult.of(tests.outcomes, compiled));
+          });
     } else {
       done = sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
-          .compose(v -> runFrom(0, null, sv, lang, job, limits, budget, outcomes, cancelled))
-          .map(v -> new JobResult(outcomes, null));
+          .compose(v -> tests.from(0, null))
+          .map(v -> JobResult.of(tests.outcomes, null));
     }
     return done.onComplete(ar -> finished[0] = true);
   }
 
-  /**
-   * Compiles in the leased sandbox, with the compiler's limits, and takes its artifact out through
-   * the supervisor; then the sandbox is reset (the compiler and the source are gone), set to the
-   * job's memory plus the program (which the supervisor keeps, and /work holds), and given the
-   * artifact alone. The tests never meet the compiler.
-   */
-  private static Future<CompileOutcome> compile(SandboxPool.Lease lease, SupervisorClient sv, Language lang, JobRequest job,
-                                                Future<Void> cancelled) {
-    Language.Compile c = lang.compile();
-    byte[] source = job.code().getBytes(StandardCharsets.UTF_8);
-    String file = lang.sourceFile(job.code());
-    if (file.getBytes(StandardCharsets.UTF_8).length > 255) { // a 300-character class name
-      return Future.succeededFuture(CompileOutcome.failed(0, "", false, "the class name is too long for a file name"));
-    }
-    long compileMemory = Math.max(job.sandboxMemoryBytes(), JobRequest.sandboxMemoryBytes(c.memoryMb(), 2L * source.length));
-    RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES + (1 << 20),
-        PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
-    return lease.resize(compileMemory)
-        .compose(v -> sv.put(file, source, 0644))
-        .compose(v -> cancelled.isComplete() ? Future.failedFuture(new JobCancelledException())
-            : sv.run(lang.compileCommand(job.code()), new byte[0], limits, false,
-                new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
-        .compose(r -> {
-          if (r.aborted() || cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
-          String all = r.stdout().toString(StandardCharsets.UTF_8) + r.stderr().toString(StandardCharsets.UTF_8);
-          boolean truncated = r.stderrTruncated() || all.length() > RETURNED_OUTPUT;
-          String output = truncated ? all.substring(0, Math.min(all.length(), RETURNED_OUTPUT)) : all;
-          String error = r.timeLimit() ? "compilation timed out (" + seconds(c.timeMs()) + ")"
-              : r.memoryLimit() ? "the compiler ran out of memory (" + (compileMemory >> 20) + " MB)"
-              : r.outputLimit() ? "compiler output too long"
-              : r.signal() != 0 ? "the compiler was killed by signal " + r.signal()
-              : r.exitCode() != 0 ? "compilation failed"
-              : r.artifact().status() == 2 ? "the compiled program is larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MB"
-              : !r.artifact().taken() ? "the compiler made no program"
-              : null;
-          if (error != null) return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), output, truncated, error));
-          Buffer artifact = r.artifact().bytes();
-          // The supervisor keeps a copy to restore and /work holds one: both count, beside the largest input.
-          long runMemory = JobRequest.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2L * artifact.length());
-          return sv.reset()
-              .compose(v -> lease.resize(runMemory))
-              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
-              .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated));
-        });
+  /** Every test of a job gets JE: its checker did not compile. */
+  static JobResult checkerFailed(JobRequest job, CompileOutcome checker) {
+    List<TestOutcome> outcomes = job.tests().stream()
+        .map(t -> TestOutcome.notRun(t.id(), Verdict.JE, "", false, "the checker did not compile: " + checker.error())).toList();
+    return new JobResult(outcomes, null, checker);
   }
 
-  /** Every test from {@code index} on gets CE, with the compiler's message (within the job's output budget). */
-  private static void compileErrors(JobRequest job, int index, String output, boolean truncated, String why,
-                                    OutputBudget budget, List<TestOutcome> outcomes) {
-    for (TestCase t : job.tests().subList(index, job.tests().size())) {
-      String shown = t.hidden() ? "" : budget.cut(output);
-      outcomes.add(new TestOutcome(t.id(), Verdict.CE, null, 0, 0, 0, 0, "", false, shown,
-          truncated || shown.length() < output.length(), why));
-    }
-  }
+  /** A job's tests, run one after another on its sandbox. */
+  private static final class Tests {
+    final SupervisorClient sv;
+    final Language lang;
+    final JobRequest job;
+    final RunLimits limits;
+    final OutputCheck check;
+    final Future<Void> cancelled;
+    final OutputBudget budget = new OutputBudget(RETURNED_PER_JOB);
+    final List<TestOutcome> outcomes;
 
-  /**
-   * Runs the tests from {@code index} on. Until the harness has reported how the code runs (the
-   * first test, normally), tests run in detect mode; a compile error ends the job with CE for all.
-   */
-  private static Future<Void> runFrom(int index, String mode, SupervisorClient sv, Language lang, JobRequest job,
-                                      RunLimits limits, OutputBudget budget, List<TestOutcome> outcomes,
-                                      Future<Void> cancelled) {
-    if (cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
-    if (index == job.tests().size()) return Future.succeededFuture();
-    TestCase test = job.tests().get(index);
-    boolean detect = mode == null && !lang.compiled();
-    List<String> argv = lang.compiled() ? lang.runCompiled(job.code(), job.memoryMb())
-        : lang.run(detect ? Language.detect(job.entrypoint()) : mode);
-    return sv.run(argv, test.input().getBytes(StandardCharsets.UTF_8), limits, detect).compose(r -> {
-      if (r.aborted()) return Future.failedFuture(new JobCancelledException());
-      String reported = r.report().toString(StandardCharsets.UTF_8).trim();
-      if (detect && reported.equals("CE")) {
-        compileErrors(job, index, r.stderr().toString(StandardCharsets.UTF_8), r.stderrTruncated(), "compilation failed",
-            budget, outcomes);
-        return Future.succeededFuture();
+    Tests(SupervisorClient sv, Language lang, JobRequest job, RunLimits limits, OutputCheck check, Future<Void> cancelled) {
+      this.sv = sv;
+      this.lang = lang;
+      this.job = job;
+      this.limits = limits;
+      this.check = check;
+      this.cancelled = cancelled;
+      this.outcomes = new ArrayList<>(job.tests().size());
+    }
+
+    /** Every test from {@code index} on gets CE, with the compiler's message (within the job's output budget). */
+    void compileErrors(int index, String output, boolean truncated, String why) {
+      for (TestCase t : job.tests().subList(index, job.tests().size())) {
+        String shown = t.hidden() ? "" : budget.cut(output);
+        outcomes.add(TestOutcome.notRun(t.id(), Verdict.CE, shown, truncated || shown.length() < output.length(), why));
       }
-      outcomes.add(judge(test, r, lang, job, budget));
-      String next = detect ? (lang.runs(reported) ? reported : null) : mode;
-      return runFrom(index + 1, next, sv, lang, job, limits, budget, outcomes, cancelled);
-    });
+    }
+
+    /**
+     * Runs the tests from {@code index} on. Until the harness has reported how the code runs (the
+     * first test, normally), tests run in detect mode; a compile error ends the job with CE for all.
+     */
+    Future<Void> from(int index, String mode) {
+      if (cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
+      if (index == job.tests().size()) return Future.succeededFuture();
+      TestCase test = job.tests().get(index);
+      boolean detect = mode == null && !lang.compiled();
+      List<String> argv = lang.compiled() ? lang.runCompiled(job.code(), job.memoryMb())
+          : lang.run(detect ? Language.detect(job.entrypoint()) : mode);
+      return sv.run(argv, test.input().getBytes(StandardCharsets.UTF_8), limits, detect).compose(r -> {
+        if (r.aborted()) return Future.failedFuture(new JobCancelledException());
+        String reported = r.report().toString(StandardCharsets.UTF_8).trim();
+        if (detect && reported.equals("CE")) {
+          compileErrors(index, r.stderr().toString(StandardCharsets.UTF_8), r.stderrTruncated(), "compilation failed");
+          return Future.succeededFuture();
+        }
+        Judgement ran = verdictOfRun(r, lang, job);
+        Future<Judgement> judged = ran != null ? Future.succeededFuture(ran) : check.check(test, r.stdout());
+        String next = detect ? (lang.runs(reported) ? reported : null) : mode;
+        return judged.compose(j -> {
+          outcomes.add(outcome(test, r, j, budget));
+          return from(index + 1, next);
+        });
+      });
+    }
   }
 
-  static TestOutcome judge(TestCase test, RunResult r, Language lang, JobRequest job, OutputBudget budget) {
-    String out = r.stdout().toString(StandardCharsets.UTF_8);
-    String err = r.stderr().toString(StandardCharsets.UTF_8);
-    boolean exited = r.signal() == 0 && !r.timeLimit() && !r.outputLimit();
-    Verdict verdict;
-    String error;
-    if (r.timeLimit()) {
-      verdict = Verdict.TLE;
-      error = "time limit of " + seconds(job.timeoutMs()) + " exceeded";
-    } else if (r.memoryLimit() || (r.exitCode() != 0 && lang.outOfMemoryMarker() != null && err.contains(lang.outOfMemoryMarker()))) {
-      verdict = Verdict.MLE;
-      error = "memory limit of " + job.memoryMb() + " MB exceeded";
-    } else if (r.outputLimit()) {
-      verdict = Verdict.OLE;
-      error = "output limit of " + (OUTPUT_LIMIT >> 20) + " MiB exceeded";
-    } else if (r.signal() != 0) {
-      verdict = Verdict.RTE;
-      error = "killed by signal " + r.signal();
-    } else if (r.exitCode() != 0) {
-      verdict = Verdict.RTE;
-      error = "exited with code " + r.exitCode();
-    } else if (job.checker().accepts(out, test.expectedOutput())) {
-      verdict = Verdict.OK;
-      error = null;
-    } else {
-      verdict = Verdict.WA;
-      error = "output differs from the expected output";
+  /** The verdict of a run that did not exit normally with code 0 (its output is not judged), else null. */
+  static Judgement verdictOfRun(RunResult r, Language lang, JobRequest job) {
+    if (r.timeLimit()) return new Judgement(Verdict.TLE, "time limit of " + seconds(job.timeoutMs()) + " exceeded", null);
+    String marker = lang.outOfMemoryMarker();
+    if (r.memoryLimit() || (r.exitCode() != 0 && marker != null && r.stderr().toString(StandardCharsets.UTF_8).contains(marker))) {
+      return new Judgement(Verdict.MLE, "memory limit of " + job.memoryMb() + " MB exceeded", null);
     }
-    if (test.hidden()) { // judged; nothing of what it printed leaves this method
-      return new TestOutcome(test.id(), verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
-          "", false, "", false, error);
-    }
+    if (r.outputLimit()) return new Judgement(Verdict.OLE, "output limit of " + (OUTPUT_LIMIT >> 20) + " MiB exceeded", null);
+    if (r.signal() != 0) return new Judgement(Verdict.RTE, "killed by signal " + r.signal(), null);
+    if (r.exitCode() != 0) return new Judgement(Verdict.RTE, "exited with code " + r.exitCode(), null);
+    return null;
+  }
+
+  /** A judged test; a hidden one keeps nothing of what the program or the checker printed. */
+  static TestOutcome outcome(TestCase test, RunResult r, Judgement j, OutputBudget budget) {
+    if (test.hidden()) return TestOutcome.ran(test.id(), j.verdict(), r, "", false, "", false, j.error(), null);
+    String out = r.stdout().toString(StandardCharsets.UTF_8), err = r.stderr().toString(StandardCharsets.UTF_8);
     String shownOut = budget.cut(out), shownErr = budget.cut(err);
-    return new TestOutcome(test.id(), verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
-        shownOut, shownOut.length() < out.length(), shownErr, r.stderrTruncated() || shownErr.length() < err.length(), error);
+    String message = j.checkerMessage() == null ? null : budget.cut(j.checkerMessage());
+    return TestOutcome.ran(test.id(), j.verdict(), r, shownOut, shownOut.length() < out.length(),
+        shownErr, r.stderrTruncated() || shownErr.length() < err.length(), j.error(), message);
   }
 
   /**
@@ -205,7 +173,7 @@ public final class JobRunner {
     }
   }
 
-  private static String seconds(long ms) {
+  static String seconds(long ms) {
     return (ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0)) + " s";
   }
 }

@@ -1,8 +1,8 @@
 package dev.runner.jobs;
 
-/** Per-test verdicts, in the usual judge vocabulary. */
+/** Per-test verdicts, in the usual judge vocabulary; JE (judge error): the job's checker program failed. */
 public enum Verdict {
-  OK, WA, TLE, MLE, RTE, OLE, CE;
+  OK, WA, TLE, MLE, RTE, OLE, CE, JE;
 
   /** The seed's execution.status for a test with this verdict: a wrong answer still ran fine. */
   public String executionStatus() {
@@ -10,7 +10,7 @@ public enum Verdict {
       case OK, WA -> "success";
       case TLE -> "timeout";
       case MLE -> "memory_limit";
-      case RTE, OLE, CE -> "error";
+      case RTE, OLE, CE, JE -> "error";
     };
   }
 }

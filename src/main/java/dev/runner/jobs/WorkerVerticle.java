@@ -9,16 +9,19 @@ import dev.runner.sandbox.SandboxFailure;
 import dev.runner.sandbox.Sandbox;
 import dev.runner.sandbox.SandboxPool;
 import dev.runner.sandbox.SandboxTemplate;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /**
  * Takes jobs from the event bus (one address per language it has an image for), runs each on a
@@ -32,10 +35,12 @@ public final class WorkerVerticle extends VerticleBase {
   public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
   public static final int CANCELLED = 499;
-  /** By image. */
+  /** By image: the jobs' sandboxes, and (started at a first custom checker) the checker programs'. */
   private final Map<String, SandboxPool> pools = new HashMap<>();
+  private final Map<String, SandboxPool> checkerPools = new HashMap<>();
   private final Map<String, Promise<Void>> running = new HashMap<>();
   private PodmanClient podman;
+  private NetClient net;
 
   public WorkerVerticle(RunnerConfig config) {
     this.config = config;
@@ -44,7 +49,7 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     podman = new PodmanClient(vertx, config.podmanSocket());
-    var net = vertx.createNetClient();
+    net = vertx.createNetClient();
     return Sandbox.removeLeftovers(vertx, podman, config.stateDir(), config.sandboxLabel())
         .recover(err -> {
           LOG.warning("could not remove leftover sandboxes (is Podman up?): " + err.getMessage());
@@ -55,13 +60,7 @@ public final class WorkerVerticle extends VerticleBase {
           // One pool per image: the languages an image serves (C and the C++ standards) share its sandboxes.
           config.images().forEach((name, image) -> {
             Language lang = config.languages().get(name);
-            SandboxPool pool = pools.computeIfAbsent(image, i -> {
-              SandboxPool p = new SandboxPool(vertx, podman, net,
-                  new SandboxTemplate(i, config.stateDir(), config.sandboxLabel(), config.seccompProfile()),
-                  config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
-              p.start();
-              return p;
-            });
+            SandboxPool pool = pools.computeIfAbsent(image, this::newPool);
             consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.address(name), m -> handle(m, lang, pool))
                 .completion());
           });
@@ -105,12 +104,13 @@ public final class WorkerVerticle extends VerticleBase {
     return pool.acquire(job.sandboxMemoryBytes(), cancelled).compose(lease -> {
           // A supervisor that stops answering must not hold the job, nor the sandbox, forever.
           Promise<JobResult> done = Promise.promise();
-          long timer = vertx.setTimer(job.deadlineMs(lang), t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
-          JobRunner.run(lease, lang, job, cancelled).onComplete(done::tryComplete, done::tryFail);
+          long timer = vertx.setTimer(job.deadlineMs(config.languages()),
+              t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
+          judged(lease, lang, job, cancelled).onComplete(done::tryComplete, done::tryFail);
           return done.future().onComplete(ar -> {
             vertx.cancelTimer(timer);
             // An aborted job leaves a sound sandbox: reset and lent again, not replaced.
-            lease.release(ar.succeeded() || ar.cause() instanceof JobCancelledException);
+            lease.release(sound(ar));
           });
         })
         .recover(err -> {
@@ -122,9 +122,48 @@ public final class WorkerVerticle extends VerticleBase {
         });
   }
 
+  private static boolean sound(AsyncResult<?> ar) {
+    return ar.succeeded() || ar.cause() instanceof JobCancelledException;
+  }
+
+  /**
+   * The job on its lease, judged by its checker: a comparison here, or a checker program on a lease
+   * of its own from the checker pool of its image. Those pools are apart from the jobs' pools, so a
+   * job holding a sandbox never waits for one that another job holding a checker's waits for.
+   */
+  private Future<JobResult> judged(SandboxPool.Lease lease, Language lang, JobRequest job, Future<Void> cancelled) {
+    if (!(job.checker() instanceof Checker.Custom custom)) {
+      return JobRunner.run(lease, lang, job, OutputCheck.of((Checker.Comparison) job.checker()), cancelled);
+    }
+    String image = config.images().get(custom.language());
+    if (image == null) {
+      return Future.failedFuture(new NoSandboxException("this node has no image for the checker's language " + custom.language()));
+    }
+    Language checkerLang = config.languages().get(custom.language());
+    return checkerPools.computeIfAbsent(image, this::newPool).acquire(CheckerProgram.leaseBytes(job), cancelled)
+        .compose(checkerLease -> {
+          CheckerProgram checker = new CheckerProgram(checkerLease, checkerLang, job, cancelled);
+          return checker.prepare(cancelled)
+              .compose(compiled -> !compiled.ok() ? Future.succeededFuture(JobRunner.checkerFailed(job, compiled))
+                  : JobRunner.run(lease, lang, job, checker, cancelled).map(r -> r.withCheckerCompile(compiled)))
+              .onComplete(ar -> {
+                checker.finish();
+                checkerLease.release(sound(ar));
+              });
+        });
+  }
+
+  private SandboxPool newPool(String image) {
+    SandboxPool p = new SandboxPool(vertx, podman, net,
+        new SandboxTemplate(image, config.stateDir(), config.sandboxLabel(), config.seccompProfile()),
+        config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
+    p.start();
+    return p;
+  }
+
   @Override
   public Future<?> stop() {
-    return Future.join(pools.values().stream().map(SandboxPool::close).toList())
+    return Future.join(Stream.concat(pools.values().stream(), checkerPools.values().stream()).map(SandboxPool::close).toList())
         .onComplete(v -> podman.close());
   }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CheckerTest {
-  private final Checker lines = new Checker.Lines();
+  private final Checker.Comparison lines = new Checker.Lines();
 
   @Test
   void linesIgnoreTrailingWhitespaceOnLinesAndAtTheEnd() {
@@ -28,7 +28,7 @@ class CheckerTest {
 
   @Test
   void exactIsByteForByte() {
-    Checker exact = new Checker.Exact();
+    Checker.Comparison exact = new Checker.Exact();
     assertTrue(exact.accepts("1 2\n", "1 2\n"));
     assertFalse(exact.accepts("1 2\n", "1 2"));
     assertFalse(exact.accepts("1 2 \n", "1 2\n"));
@@ -36,7 +36,7 @@ class CheckerTest {
 
   @Test
   void tokensIgnoreHowWhitespaceSeparatesThem() {
-    Checker tokens = new Checker.Tokens(true);
+    Checker.Comparison tokens = new Checker.Tokens(true);
     assertTrue(tokens.accepts("  1\t2\n\n3 ", "1 2 3"));
     assertTrue(tokens.accepts("", " \n"));
     assertFalse(tokens.accepts("1 2", "1 2 3"));
@@ -46,7 +46,7 @@ class CheckerTest {
 
   @Test
   void floatsAreEqualWithinEitherTolerance() {
-    Checker f = new Checker.FloatTokens(1e-6, 1e-6);
+    Checker.Comparison f = new Checker.FloatTokens(1e-6, 1e-6);
     assertTrue(f.accepts("3.1415927", "3.14159265"));
     assertTrue(f.accepts("1000000.5", "1000000.0")); // relative: 0.5 <= 1e-6 * 1e6
     assertFalse(f.accepts("3.15", "3.14159265"));

@@ -1,0 +1,70 @@
+package dev.runner.jobs;
+
+import dev.runner.lang.Language;
+import dev.runner.sandbox.JobCancelledException;
+import dev.runner.sandbox.RunLimits;
+import dev.runner.sandbox.SandboxPool;
+import dev.runner.sandbox.SupervisorClient;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * The compile step of a compiled language, in a leased sandbox, for a contestant's code or a
+ * checker's: the source is put in, the compiler runs with the language's compile limits, and its
+ * artifact is taken out through the supervisor (never by a host-side file operation); then the
+ * sandbox is reset (the compiler and the source are gone), set to the memory the program will need,
+ * and given the artifact alone. What runs afterwards never meets the compiler.
+ */
+final class Compilation {
+  /** The largest program a compiler may make (the compile's file size limit is above it, so it can say so). */
+  static final long MAX_ARTIFACT_BYTES = 48L << 20;
+  private static final int PROCESS_LIMIT = 64;
+  private static final int OPEN_FILES_LIMIT = 256;
+
+  private Compilation() {}
+
+  /**
+   * {@code floorBytes}: the least memory the sandbox keeps while compiling (the job's own size);
+   * {@code runMemory}: the sandbox memory for running, given the artifact's size.
+   */
+  static Future<CompileOutcome> compile(SandboxPool.Lease lease, Language lang, String code, long floorBytes,
+                                        LongUnaryOperator runMemory, Future<Void> cancelled) {
+    SupervisorClient sv = lease.sandbox().supervisor();
+    Language.Compile c = lang.compile();
+    byte[] source = code.getBytes(StandardCharsets.UTF_8);
+    String file = lang.sourceFile(code);
+    if (file.getBytes(StandardCharsets.UTF_8).length > 255) { // a 300-character class name
+      return Future.succeededFuture(CompileOutcome.failed(0, "", false, "the class name is too long for a file name"));
+    }
+    long compileMemory = Math.max(floorBytes, JobRequest.sandboxMemoryBytes(c.memoryMb(), 2L * source.length));
+    RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES + (1 << 20),
+        PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
+    return lease.resize(compileMemory)
+        .compose(v -> sv.put(file, source, 0644))
+        .compose(v -> cancelled.isComplete() ? Future.failedFuture(new JobCancelledException())
+            : sv.run(lang.compileCommand(code), new byte[0], limits, false,
+                new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
+        .compose(r -> {
+          if (r.aborted() || cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
+          String all = r.stdout().toString(StandardCharsets.UTF_8) + r.stderr().toString(StandardCharsets.UTF_8);
+          boolean truncated = r.stderrTruncated() || all.length() > JobRunner.RETURNED_OUTPUT;
+          String output = truncated ? all.substring(0, Math.min(all.length(), JobRunner.RETURNED_OUTPUT)) : all;
+          String error = r.timeLimit() ? "compilation timed out (" + JobRunner.seconds(c.timeMs()) + ")"
+              : r.memoryLimit() ? "the compiler ran out of memory (" + (compileMemory >> 20) + " MB)"
+              : r.outputLimit() ? "compiler output too long"
+              : r.signal() != 0 ? "the compiler was killed by signal " + r.signal()
+              : r.exitCode() != 0 ? "compilation failed"
+              : r.artifact().status() == 2 ? "the compiled program is larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MB"
+              : !r.artifact().taken() ? "the compiler made no program"
+              : null;
+          if (error != null) return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), output, truncated, error));
+          Buffer artifact = r.artifact().bytes();
+          return sv.reset()
+              .compose(v -> lease.resize(runMemory.applyAsLong(artifact.length())))
+              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
+              .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated));
+        });
+  }
+}
