@@ -1,5 +1,6 @@
 package dev.runner.http;
 
+import dev.runner.jobs.CompileOutcome;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.JobResult;
 import dev.runner.jobs.TestCase;
@@ -22,9 +23,9 @@ final class RunResponse {
   static JsonObject of(JobRequest job, JobResult result) {
     JsonObject response = of(job, result.tests());
     // About the submission alone: shown even when every test is hidden.
-    if (result.compile() != null) response.put("compile", result.compile().toJson());
+    if (result.compile() != null) response.put("compile", compile(result.compile()));
     // The problem's checker program, compiled without any test: its messages say nothing of hidden tests.
-    if (result.checkerCompile() != null) response.put("checker_compile", result.checkerCompile().toJson());
+    if (result.checkerCompile() != null) response.put("checker_compile", compile(result.checkerCompile()));
     return response;
   }
 
@@ -76,6 +77,11 @@ final class RunResponse {
         .put("summary", new JsonObject().put("visible_passed", vp).put("visible_failed", vf)
             .put("hidden_passed", hp).put("hidden_failed", hf)
             .put("total", outcomes.size()).put("passed", vp + hp));
+  }
+
+  private static JsonObject compile(CompileOutcome c) {
+    return new JsonObject().put("status", c.ok() ? "ok" : "error").put("time_ms", c.timeMs()).put("output", c.output())
+        .put("output_truncated", c.outputTruncated()).put("error", c.error());
   }
 
   private static double mb(long kb) {

@@ -1,6 +1,9 @@
 package dev.runner.jobs;
 
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -11,9 +14,11 @@ import java.util.regex.Pattern;
  * never enter the contestant's sandbox); a {@link Custom} checker is a program of the problem's own,
  * run in a sandbox of its own ({@link CheckerProgram}).
  */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({@JsonSubTypes.Type(value = Checker.Lines.class, name = "lines"), @JsonSubTypes.Type(value = Checker.Exact.class, name = "exact"),
+    @JsonSubTypes.Type(value = Checker.Tokens.class, name = "tokens"), @JsonSubTypes.Type(value = Checker.FloatTokens.class, name = "float"),
+    @JsonSubTypes.Type(value = Checker.Custom.class, name = "custom")})
 public sealed interface Checker {
-  JsonObject toJson();
-
   /** A built-in comparison of the output with the expected output. */
   sealed interface Comparison extends Checker {
     boolean accepts(String actual, String expected);
@@ -23,12 +28,7 @@ public sealed interface Checker {
    * A checker program in any language the node runs, called as testlib's checkers are: {@code
    * checker input output answer}; exit 0 accepts, 1 and 2 reject, anything else is a judge error.
    */
-  record Custom(String language, String code) implements Checker {
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject().put("type", "custom").put("language", language).put("code", code);
-    }
-  }
+  record Custom(String language, String code) implements Checker {}
 
   /** Lines equal once trailing whitespace is dropped from each line and from the end. */
   record Lines() implements Comparison {
@@ -45,11 +45,6 @@ public sealed interface Checker {
       while (end > 0 && Character.isWhitespace(b.charAt(end - 1))) end--;
       return b.substring(0, end);
     }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject().put("type", "lines");
-    }
   }
 
   /** Byte for byte. */
@@ -58,14 +53,10 @@ public sealed interface Checker {
     public boolean accepts(String actual, String expected) {
       return actual.equals(expected);
     }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject().put("type", "exact");
-    }
   }
 
   /** The same whitespace-separated tokens, optionally ignoring case. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Tokens(boolean caseSensitive) implements Comparison {
     @Override
     public boolean accepts(String actual, String expected) {
@@ -78,17 +69,13 @@ public sealed interface Checker {
       }
       return true;
     }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject().put("type", "tokens").put("case_sensitive", caseSensitive);
-    }
   }
 
   /**
    * Tokens, where two decimal numbers are equal when they differ by at most {@code absTol} or by at
    * most {@code relTol} of the expected one; any other token must be equal exactly.
    */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record FloatTokens(double absTol, double relTol) implements Comparison {
     /** Plain decimal notation only: not Java's "NaN", "Infinity", hex floats or a trailing 'd'. */
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
@@ -109,27 +96,10 @@ public sealed interface Checker {
       double diff = Math.abs(x - y);
       return diff <= absTol || diff <= relTol * Math.abs(y);
     }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject().put("type", "float").put("abs_tol", absTol).put("rel_tol", relTol);
-    }
   }
 
   private static String[] tokens(String text) {
     String t = text.strip();
     return t.isEmpty() ? new String[0] : Arrays.stream(t.split("\\s+")).toArray(String[]::new);
-  }
-
-  /** The other side of {@link #toJson()}: what travels on the event bus. */
-  static Checker fromJson(JsonObject j) {
-    return switch (j.getString("type")) {
-      case "lines" -> new Lines();
-      case "exact" -> new Exact();
-      case "tokens" -> new Tokens(j.getBoolean("case_sensitive"));
-      case "float" -> new FloatTokens(j.getDouble("abs_tol"), j.getDouble("rel_tol"));
-      case "custom" -> new Custom(j.getString("language"), j.getString("code"));
-      default -> throw new IllegalArgumentException("unknown checker " + j.getString("type"));
-    };
   }
 }

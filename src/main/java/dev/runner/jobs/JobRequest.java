@@ -1,7 +1,8 @@
 package dev.runner.jobs;
 
 import dev.runner.lang.Language;
-import io.vertx.core.json.JsonArray;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Map;
  * A validated job as it travels on the event bus from the HTTP verticle to a worker. {@code id} is
  * unique per accepted request; a cancellation names it.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record JobRequest(String id, String language, String code, String entrypoint, List<TestCase> tests,
                          long timeoutMs, int memoryMb, Checker checker) {
 
@@ -64,16 +66,12 @@ public record JobRequest(String id, String language, String code, String entrypo
     return compile + tests.size() * (timeoutMs + 1_000L) + checking + 5_000;
   }
 
+  /** What travels on the event bus: this record mapped by Vert.x's Jackson integration. */
   public JsonObject toJson() {
-    JsonArray t = new JsonArray();
-    tests.forEach(c -> t.add(c.toJson()));
-    return new JsonObject().put("id", id).put("language", language).put("code", code).put("entrypoint", entrypoint)
-        .put("tests", t).put("timeout_ms", timeoutMs).put("memory_mb", memoryMb).put("checker", checker.toJson());
+    return JsonObject.mapFrom(this);
   }
 
   public static JobRequest fromJson(JsonObject j) {
-    List<TestCase> tests = j.getJsonArray("tests").stream().map(o -> TestCase.fromJson((JsonObject) o)).toList();
-    return new JobRequest(j.getString("id"), j.getString("language"), j.getString("code"), j.getString("entrypoint"), tests,
-        j.getLong("timeout_ms"), j.getInteger("memory_mb"), Checker.fromJson(j.getJsonObject("checker")));
+    return j.mapTo(JobRequest.class);
   }
 }

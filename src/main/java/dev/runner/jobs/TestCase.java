@@ -1,16 +1,8 @@
 package dev.runner.jobs;
 
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /** One test of a job. Its expected output stays in the service: it never enters a sandbox. */
-public record TestCase(String id, boolean hidden, String input, String expectedOutput, String description) {
-  JsonObject toJson() {
-    return new JsonObject().put("id", id).put("hidden", hidden).put("input", input)
-        .put("expected_output", expectedOutput).put("description", description);
-  }
-
-  static TestCase fromJson(JsonObject j) {
-    return new TestCase(j.getString("id"), j.getBoolean("hidden"), j.getString("input"),
-        j.getString("expected_output"), j.getString("description"));
-  }
-}
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record TestCase(String id, boolean hidden, String input, String expectedOutput, String description) {}

@@ -1,13 +1,15 @@
 package dev.runner.jobs;
 
 import dev.runner.sandbox.RunResult;
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * What one test came to. Output is already cut to what a response may carry; the flags say so.
  * {@code exitCode} is null when the program did not exit by itself (killed by a signal or a limit),
  * or did not run. {@code checkerMessage}: what a custom checker said of a visible test, else null.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TestOutcome(String id, Verdict verdict, Integer exitCode, int signal, long wallMs, long cpuMs, long memoryKb,
                           String stdout, boolean stdoutTruncated, String stderr, boolean stderrTruncated, String error,
                           String checkerMessage) {
@@ -23,20 +25,5 @@ public record TestOutcome(String id, Verdict verdict, Integer exitCode, int sign
   /** A test that never ran (a compile error); {@code stderr} is the compiler's message, where shown. */
   static TestOutcome notRun(String id, Verdict verdict, String stderr, boolean stderrTruncated, String error) {
     return new TestOutcome(id, verdict, null, 0, 0, 0, 0, "", false, stderr, stderrTruncated, error, null);
-  }
-
-  public JsonObject toJson() {
-    return new JsonObject().put("id", id).put("verdict", verdict.name()).put("exit_code", exitCode).put("signal", signal)
-        .put("wall_ms", wallMs).put("cpu_ms", cpuMs).put("memory_kb", memoryKb)
-        .put("stdout", stdout).put("stdout_truncated", stdoutTruncated)
-        .put("stderr", stderr).put("stderr_truncated", stderrTruncated).put("error", error)
-        .put("checker_message", checkerMessage);
-  }
-
-  public static TestOutcome fromJson(JsonObject j) {
-    return new TestOutcome(j.getString("id"), Verdict.valueOf(j.getString("verdict")), j.getInteger("exit_code"),
-        j.getInteger("signal"), j.getLong("wall_ms"), j.getLong("cpu_ms"), j.getLong("memory_kb"),
-        j.getString("stdout"), j.getBoolean("stdout_truncated"), j.getString("stderr"), j.getBoolean("stderr_truncated"),
-        j.getString("error"), j.getString("checker_message"));
   }
 }
