@@ -2,6 +2,7 @@ package dev.runner.http;
 
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
+import dev.runner.jobs.Limits;
 import dev.runner.jobs.JobResult;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -33,7 +34,6 @@ import java.util.logging.Logger;
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
-  static final long MAX_BODY_BYTES = 32L << 20;
   private final RunnerConfig config;
   private final List<String> languages;
   private final RunRequestParser parser;
@@ -61,7 +61,7 @@ public final class HttpVerticle extends VerticleBase {
         .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held())));
     router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
-    router.errorHandler(413, ctx -> error(ctx, 413, "the request body is larger than " + (MAX_BODY_BYTES >> 20) + " MB"));
+    router.errorHandler(413, ctx -> error(ctx, 413, "the request body is larger than " + (Limits.MAX_BODY_BYTES >> 20) + " MB"));
     router.errorHandler(400, ctx -> error(ctx, 400, ctx.request().version() == HttpVersion.HTTP_1_1
         && ctx.request().headers().get(HttpHeaders.HOST) == null ? "an HTTP/1.1 request needs a Host header" : "bad request"));
     router.errorHandler(500, ctx -> {
@@ -77,7 +77,7 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void run(RoutingContext ctx) {
-    BodyReader reader = new BodyReader(vertx, ctx.request(), config.http(), budget, MAX_BODY_BYTES);
+    BodyReader reader = new BodyReader(vertx, ctx.request(), config.http(), budget, Limits.MAX_BODY_BYTES);
     ctx.addEndHandler(ar -> reader.abandon());
     reader.read().onComplete(body -> {
       if (body.succeeded()) {

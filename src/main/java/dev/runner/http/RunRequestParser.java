@@ -2,6 +2,7 @@ package dev.runner.http;
 
 import dev.runner.jobs.Checker;
 import dev.runner.jobs.JobRequest;
+import dev.runner.jobs.Limits;
 import dev.runner.jobs.TestCase;
 import dev.runner.lang.Language;
 import io.vertx.core.buffer.Buffer;
@@ -23,15 +24,9 @@ import java.util.UUID;
 
 /**
  * Turns a `POST /run` body into a {@link JobRequest}, or throws {@link BadRequest} naming the first
- * problem. The bounds are part of the API (see the README).
+ * problem. The bounds are the {@link Limits} policy's (see the README).
  */
 final class RunRequestParser {
-  static final int MAX_CODE_BYTES = 1 << 20;
-  static final int MAX_TESTS = 1000;
-  static final int MAX_TEST_TEXT_BYTES = 16 << 20;
-  static final double MIN_TIMEOUT_S = 0.1, MAX_TIMEOUT_S = 60, DEFAULT_TIMEOUT_S = 5;
-  static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024;
-
   /** By id and by alias. */
   private final Map<String, Language> languages = new HashMap<>();
   private final String supported;
@@ -65,8 +60,8 @@ final class RunRequestParser {
     if (entrypoint != null && !lang.identifier().matcher(entrypoint).matches()) {
       throw new BadRequest("entrypoint '" + entrypoint + "' is not a " + language + " identifier");
     }
-    long timeoutMs = Math.round(number(req, "timeout_seconds", DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S) * 1000);
-    int memoryMb = (int) number(req, "memory_limit_mb", JobRequest.DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB);
+    long timeoutMs = Math.round(number(req, "timeout_seconds", Limits.DEFAULT_TIMEOUT_S, Limits.MIN_TIMEOUT_S, Limits.MAX_TIMEOUT_S) * 1000);
+    int memoryMb = (int) number(req, "memory_limit_mb", Limits.DEFAULT_MEMORY_MB, Limits.MIN_MEMORY_MB, Limits.MAX_MEMORY_MB);
     if (req.getValue("memory_limit_mb") != null && memoryMb != ((Number) req.getValue("memory_limit_mb")).doubleValue()) {
       throw new BadRequest("memory_limit_mb must be a whole number of megabytes");
     }
@@ -82,11 +77,11 @@ final class RunRequestParser {
     return new JobRequest(UUID.randomUUID().toString(), language, code, entrypoint, tests, timeoutMs, memoryMb, checker(req));
   }
 
-  /** A program's source: a string of at most {@link #MAX_CODE_BYTES}, without NUL. */
+  /** A program's source: a string of at most {@link #Limits.MAX_CODE_BYTES}, without NUL. */
   private static String code(JsonObject o, String field) {
     String code = string(o, field.substring(field.lastIndexOf('.') + 1), field, true);
-    if (code.getBytes(StandardCharsets.UTF_8).length > MAX_CODE_BYTES) {
-      throw new BadRequest(413, field + " is larger than " + (MAX_CODE_BYTES >> 20) + " MB");
+    if (code.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_CODE_BYTES) {
+      throw new BadRequest(413, field + " is larger than " + (Limits.MAX_CODE_BYTES >> 20) + " MB");
     }
     if (code.indexOf('\0') >= 0) throw new BadRequest(field + " contains a NUL character");
     return code;
@@ -172,7 +167,7 @@ final class RunRequestParser {
     }
     int count = visible.size() + hidden.size();
     if (count == 0) throw new BadRequest("tests: at least one visible or hidden test is required");
-    if (count > MAX_TESTS) throw new BadRequest(413, "too many tests: " + count + " (at most " + MAX_TESTS + ")");
+    if (count > Limits.MAX_TESTS) throw new BadRequest(413, "too many tests: " + count + " (at most " + Limits.MAX_TESTS + ")");
     List<TestCase> tests = new ArrayList<>(count);
     Set<String> ids = new HashSet<>();
     addTests(visible, false, visibleName, tests, ids, raw);
@@ -205,8 +200,8 @@ final class RunRequestParser {
     }
     String s = v instanceof String str ? str : raw.get(at + "." + field);
     if (s == null) s = Json.encode(v); // not reached: the raw pass sees every value the decoder did
-    if (s.length() > MAX_TEST_TEXT_BYTES || s.getBytes(StandardCharsets.UTF_8).length > MAX_TEST_TEXT_BYTES) {
-      throw new BadRequest(413, at + "." + field + " is larger than " + (MAX_TEST_TEXT_BYTES >> 20) + " MB");
+    if (s.length() > Limits.MAX_TEST_TEXT_BYTES || s.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_TEST_TEXT_BYTES) {
+      throw new BadRequest(413, at + "." + field + " is larger than " + (Limits.MAX_TEST_TEXT_BYTES >> 20) + " MB");
     }
     return s;
   }

@@ -22,12 +22,7 @@ import java.util.List;
  * stderr) is the test's checker message; the caller drops it for hidden tests.
  */
 final class CheckerProgram implements OutputCheck {
-  /** A checker's memory and time per test: generous, as its inputs are the largest a test has. */
-  static final int MEMORY_MB = 256;
-  static final long TIME_MS = 10_000;
-  /** What a checker message carries. */
-  static final int MESSAGE_CHARS = 4096;
-  private static final RunLimits LIMITS = new RunLimits(TIME_MS, TIME_MS, 64 << 10, 64 << 10, 64 << 20, 64, 256, false);
+  private static final RunLimits LIMITS = Limits.checker();
   private static final List<String> FILES = List.of("input", "output", "answer");
 
   private final SandboxPool.Lease lease;
@@ -50,18 +45,18 @@ final class CheckerProgram implements OutputCheck {
 
   /** The sandbox memory a checker needs beside its program of {@code programBytes}: every file is held twice (in /work and kept). */
   private long memoryBytes(long programBytes) {
-    return JobRequest.sandboxMemoryBytes(MEMORY_MB,
-        2 * (programBytes + job.largestInputBytes() + JobRunner.OUTPUT_LIMIT + job.largestAnswerBytes()));
+    return Limits.sandboxMemoryBytes(Limits.CHECKER_MEMORY_MB,
+        2 * (programBytes + job.largestInputBytes() + Limits.OUTPUT_BYTES + job.largestAnswerBytes()));
   }
 
   /** The sandbox memory to lease for it. */
   static long leaseBytes(JobRequest job) {
-    return JobRequest.sandboxMemoryBytes(MEMORY_MB, 2L * ((Checker.Custom) job.checker()).code().length());
+    return Limits.sandboxMemoryBytes(Limits.CHECKER_MEMORY_MB, 2L * ((Checker.Custom) job.checker()).code().length());
   }
 
   /** The longest it may take in a job: its compile and a run per test. */
   static long deadlineMs(Language lang, JobRequest job) {
-    return (lang.compiled() ? lang.compile().timeMs() + 5_000 : TIME_MS) + job.tests().size() * (TIME_MS + 1_000);
+    return (lang.compiled() ? Limits.compileDeadlineMs(lang) : Limits.CHECKER_TIME_MS) + job.tests().size() * (Limits.CHECKER_TIME_MS + 1_000);
   }
 
   /** Compiles or syntax-checks the checker; a failure makes every test JE. */
@@ -84,7 +79,7 @@ final class CheckerProgram implements OutputCheck {
 
   @Override
   public Future<Judgement> check(TestCase test, Buffer output) {
-    List<String> argv = new ArrayList<>(lang.compiled() ? lang.runCompiled(code, MEMORY_MB) : lang.run("checker"));
+    List<String> argv = new ArrayList<>(lang.compiled() ? lang.runCompiled(code, Limits.CHECKER_MEMORY_MB) : lang.run("checker"));
     FILES.forEach(f -> argv.add("/work/" + f));
     return sv.put("input", test.input().getBytes(StandardCharsets.UTF_8), 0644)
         .compose(v -> sv.put("output", output.getBytes(), 0644))
@@ -96,9 +91,9 @@ final class CheckerProgram implements OutputCheck {
   private Judgement judgement(RunResult r) {
     String err = r.stderr().toString(StandardCharsets.UTF_8).strip();
     String message = err.isEmpty() ? r.stdout().toString(StandardCharsets.UTF_8).strip() : err;
-    if (message.length() > MESSAGE_CHARS) message = message.substring(0, MESSAGE_CHARS);
-    if (r.timeLimit()) return judgeError("the checker exceeded its time limit of " + JobRunner.seconds(TIME_MS), message);
-    if (r.memoryLimit()) return judgeError("the checker exceeded its memory limit of " + MEMORY_MB + " MB", message);
+    if (message.length() > Limits.CHECKER_MESSAGE_CHARS) message = message.substring(0, Limits.CHECKER_MESSAGE_CHARS);
+    if (r.timeLimit()) return judgeError("the checker exceeded its time limit of " + JobRunner.seconds(Limits.CHECKER_TIME_MS), message);
+    if (r.memoryLimit()) return judgeError("the checker exceeded its memory limit of " + Limits.CHECKER_MEMORY_MB + " MB", message);
     if (r.outputLimit()) return judgeError("the checker printed too much", message);
     if (r.signal() != 0) return judgeError("the checker was killed by signal " + r.signal(), message);
     return switch (r.exitCode()) {

@@ -18,11 +18,6 @@ import java.util.function.LongUnaryOperator;
  * and given the artifact alone. What runs afterwards never meets the compiler.
  */
 final class Compilation {
-  /** The largest program a compiler may make (the compile's file size limit is above it, so it can say so). */
-  static final long MAX_ARTIFACT_BYTES = 48L << 20;
-  private static final int PROCESS_LIMIT = 64;
-  private static final int OPEN_FILES_LIMIT = 256;
-
   private Compilation() {}
 
   /**
@@ -38,25 +33,24 @@ final class Compilation {
     if (file.getBytes(StandardCharsets.UTF_8).length > 255) { // a 300-character class name
       return Future.succeededFuture(CompileOutcome.failed(0, "", false, "the class name is too long for a file name"));
     }
-    long compileMemory = Math.max(floorBytes, JobRequest.sandboxMemoryBytes(c.memoryMb(), 2L * source.length));
-    RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES + (1 << 20),
-        PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
+    long compileMemory = Math.max(floorBytes, Limits.sandboxMemoryBytes(c.memoryMb(), 2L * source.length));
+    RunLimits limits = Limits.compile(c);
     return lease.resize(compileMemory)
         .compose(v -> sv.put(file, source, 0644))
         .compose(v -> cancelled.isComplete() ? Future.failedFuture(new JobCancelledException())
             : sv.run(lang.compileCommand(code), new byte[0], limits, false,
-                new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
+                new SupervisorClient.Collect(c.artifact(), Limits.MAX_ARTIFACT_BYTES)))
         .compose(r -> {
           if (r.aborted() || cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
           String all = r.stdout().toString(StandardCharsets.UTF_8) + r.stderr().toString(StandardCharsets.UTF_8);
-          boolean truncated = r.stderrTruncated() || all.length() > JobRunner.RETURNED_OUTPUT;
-          String output = truncated ? all.substring(0, Math.min(all.length(), JobRunner.RETURNED_OUTPUT)) : all;
+          boolean truncated = r.stderrTruncated() || all.length() > Limits.RETURNED_OUTPUT;
+          String output = truncated ? all.substring(0, Math.min(all.length(), Limits.RETURNED_OUTPUT)) : all;
           String error = r.timeLimit() ? "compilation timed out (" + JobRunner.seconds(c.timeMs()) + ")"
               : r.memoryLimit() ? "the compiler ran out of memory (" + (compileMemory >> 20) + " MB)"
               : r.outputLimit() ? "compiler output too long"
               : r.signal() != 0 ? "the compiler was killed by signal " + r.signal()
               : r.exitCode() != 0 ? "compilation failed"
-              : r.artifact().status() == 2 ? "the compiled program is larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MB"
+              : r.artifact().status() == 2 ? "the compiled program is larger than " + (Limits.MAX_ARTIFACT_BYTES >> 20) + " MB"
               : !r.artifact().taken() ? "the compiler made no program"
               : null;
           if (error != null) return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), output, truncated, error));

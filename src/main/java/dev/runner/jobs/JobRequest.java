@@ -24,19 +24,13 @@ public record JobRequest(String id, String language, String code, String entrypo
   /** Where a job is cancelled (its client went away): published to every worker, body {"id": ...}. */
   public static final String CANCEL_ADDRESS = "runner.jobs.cancel";
 
-  /** The seed's default memory limit. */
-  public static final int DEFAULT_MEMORY_MB = 256;
-  /** Room the supervisor needs beside the program: its own pages and the captured output. */
-  private static final long SUPERVISOR_MB = 3;
-
   /**
    * The sandbox's memory limit for this job: what was asked, plus what the supervisor holds for it
    * (the largest test input, in memory while its test runs, and its copy of the code, restored before
-   * every test), plus the supervisor's room, so the program itself gets what was asked. Rounded to
-   * whole MB so jobs of one limit share sandboxes without an update.
+   * every test), plus the supervisor's room, so the program itself gets what was asked.
    */
   public long sandboxMemoryBytes() {
-    return sandboxMemoryBytes(memoryMb, largestInputBytes() + code.getBytes(StandardCharsets.UTF_8).length);
+    return Limits.sandboxMemoryBytes(memoryMb, largestInputBytes() + code.getBytes(StandardCharsets.UTF_8).length);
   }
 
   /** The largest test input, which the supervisor holds in memory while its test runs. */
@@ -49,19 +43,13 @@ public record JobRequest(String id, String language, String code, String entrypo
     return tests.stream().mapToLong(t -> t.expectedOutput().getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
   }
 
-  /** The sandbox memory for a job of this limit for which the supervisor holds this many bytes. */
-  public static long sandboxMemoryBytes(int memoryMb, long heldBytes) {
-    long heldMb = Math.max(1, (heldBytes + (1 << 20) - 1) >> 20);
-    return (memoryMb + SUPERVISOR_MB + heldMb) << 20;
-  }
-
   /**
    * The longest a job can take once it has a sandbox: its compile, every test at its time limit, a
    * checker program's compile and runs, plus start-up. {@code languages}: every language, by id.
    */
   public long deadlineMs(Map<String, Language> languages) {
     Language lang = languages.get(language);
-    long compile = lang.compiled() ? lang.compile().timeMs() + 5_000 : 0;
+    long compile = Limits.compileDeadlineMs(lang);
     long checking = checker instanceof Checker.Custom c ? CheckerProgram.deadlineMs(languages.get(c.language()), this) : 0;
     return compile + tests.size() * (timeoutMs + 1_000L) + checking + 5_000;
   }

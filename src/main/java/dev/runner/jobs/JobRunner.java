@@ -20,26 +20,12 @@ import java.util.List;
  * no further test starts.
  */
 public final class JobRunner {
-  /** A program printing more than this on stdout gets OLE. */
-  public static final int OUTPUT_LIMIT = 1 << 20;
-  /** What a response carries of each stream; the rest is cut and marked truncated. */
-  public static final int RETURNED_OUTPUT = 64 << 10;
-  /** What a response carries of all its tests' output together. */
-  public static final int RETURNED_PER_JOB = 4 << 20;
-  private static final int FILE_SIZE_LIMIT = 64 << 20;
-  private static final int PROCESS_LIMIT = 64;
-  private static final int OPEN_FILES_LIMIT = 256;
-
   private JobRunner() {}
 
   public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, OutputCheck check,
                                       Future<Void> cancelled) {
     SupervisorClient sv = lease.sandbox().supervisor();
-    // A compiled program's stack may take the whole memory limit, at least 64 MB (the cgroup still
-    // bounds the total); interpreters keep the usual 8 MB, which their threads' stacks default to.
-    long stack = lang.compiled() ? Math.max(RunLimits.DEFAULT_STACK_BYTES, (long) job.memoryMb() << 20) : 8L << 20;
-    RunLimits limits = new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_LIMIT, RETURNED_OUTPUT, FILE_SIZE_LIMIT,
-        PROCESS_LIMIT, OPEN_FILES_LIMIT, false, stack);
+    RunLimits limits = Limits.test(lang, job);
     boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {
       if (!finished[0]) sv.abort();
@@ -49,7 +35,7 @@ public final class JobRunner {
     if (lang.compiled()) {
       // The supervisor keeps a copy of the program to restore and /work holds one: both count, beside the largest input.
       done = Compilation.compile(lease, lang, job.code(), job.sandboxMemoryBytes(),
-              artifact -> JobRequest.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2 * artifact), cancelled)
+              artifact -> Limits.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2 * artifact), cancelled)
           .compose(compiled -> {
             if (!compiled.ok()) {
               tests.compileErrors(0, compiled.output(), compiled.outputTruncated(), compiled.error());
@@ -80,7 +66,7 @@ public final class JobRunner {
     final RunLimits limits;
     final OutputCheck check;
     final Future<Void> cancelled;
-    final OutputBudget budget = new OutputBudget(RETURNED_PER_JOB);
+    final OutputBudget budget = new OutputBudget(Limits.RETURNED_PER_JOB);
     final List<TestOutcome> outcomes;
 
     Tests(SupervisorClient sv, Language lang, JobRequest job, RunLimits limits, OutputCheck check, Future<Void> cancelled) {
@@ -137,7 +123,7 @@ public final class JobRunner {
     if (r.memoryLimit() || (r.exitCode() != 0 && marker != null && r.stderr().toString(StandardCharsets.UTF_8).contains(marker))) {
       return new Judgement(Verdict.MLE, "memory limit of " + job.memoryMb() + " MB exceeded", null);
     }
-    if (r.outputLimit()) return new Judgement(Verdict.OLE, "output limit of " + (OUTPUT_LIMIT >> 20) + " MiB exceeded", null);
+    if (r.outputLimit()) return new Judgement(Verdict.OLE, "output limit of " + (Limits.OUTPUT_BYTES >> 20) + " MiB exceeded", null);
     if (r.signal() != 0) return new Judgement(Verdict.RTE, "killed by signal " + r.signal(), null);
     if (r.exitCode() != 0) return new Judgement(Verdict.RTE, "exited with code " + r.exitCode(), null);
     return null;
@@ -155,7 +141,7 @@ public final class JobRunner {
 
   /**
    * What a whole job may return of its tests' output: each stream of each test up to
-   * {@link #RETURNED_OUTPUT} characters, all of them together up to the total, so a 1000-test job
+   * {@link Limits#RETURNED_OUTPUT} characters, all of them together up to the total, so a 1000-test job
    * cannot make a huge response.
    */
   static final class OutputBudget {
@@ -167,7 +153,7 @@ public final class JobRunner {
 
     /** The part of one stream that is returned; it is spent from the budget. */
     String cut(String stream) {
-      int n = Math.min(stream.length(), Math.min(RETURNED_OUTPUT, left));
+      int n = Math.min(stream.length(), Math.min(Limits.RETURNED_OUTPUT, left));
       left -= n;
       return stream.substring(0, n);
     }

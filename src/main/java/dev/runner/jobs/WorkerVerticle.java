@@ -156,7 +156,7 @@ public final class WorkerVerticle extends VerticleBase {
   private SandboxPool newPool(String image) {
     SandboxPool p = new SandboxPool(vertx, podman, net,
         new SandboxTemplate(image, config.stateDir(), config.sandboxLabel(), config.seccompProfile()),
-        config.pool(), JobRequest.sandboxMemoryBytes(JobRequest.DEFAULT_MEMORY_MB, 0));
+        config.pool(), Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0));
     p.start();
     return p;
   }

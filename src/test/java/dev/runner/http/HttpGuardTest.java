@@ -161,7 +161,7 @@ class HttpGuardTest {
   @Test
   void aBodyDeclaredOverTheLimitIsRefusedBeforeItIsSent() {
     start(Map.of());
-    Socket s = RawHttp.open(config.httpPort(), RawHttp.post("", HttpVerticle.MAX_BODY_BYTES + 1));
+    Socket s = RawHttp.open(config.httpPort(), RawHttp.post("", dev.runner.jobs.Limits.MAX_BODY_BYTES + 1));
     try {
       String r = RawHttp.readResponse(s); // no body byte was sent: the answer cannot have waited for one
       assertTrue(r.startsWith("HTTP/1.1 413 "), r);

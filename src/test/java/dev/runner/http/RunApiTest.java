@@ -429,7 +429,7 @@ class RunApiTest {
     assertEquals(413, r.statusCode());
     assertTrue(r.bodyAsJsonObject().getString("error").contains("tests.visible[0].input is larger than 16 MB"), r.bodyAsString());
 
-    r = post(Buffer.buffer(new byte[(int) HttpVerticle.MAX_BODY_BYTES + 1]));
+    r = post(Buffer.buffer(new byte[(int) dev.runner.jobs.Limits.MAX_BODY_BYTES + 1]));
     assertEquals(413, r.statusCode());
     assertNotNull(r.bodyAsJsonObject().getString("error"));
 
