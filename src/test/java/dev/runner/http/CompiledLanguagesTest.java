@@ -2,6 +2,7 @@ package dev.runner.http;
 
 import static dev.runner.TestNode.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runner.TestEnvironment;
@@ -123,6 +124,37 @@ class CompiledLanguagesTest {
     }
     assertEquals("OK", first(run("c", "#include <stdio.h>\nint main(void) { puts(\"fine\"); return 0; }\n", new JsonObject(),
         test("", "fine"))).getString("verdict"));
+  }
+
+  /** Macro and template explosions and warning floods hit the compile's own limits; output is capped at 64 KB. */
+  @Test
+  void compilerExplosionsAreCompileErrorsAndFloodsAreCapped() {
+    StringBuilder macro = new StringBuilder("#define X1 x x\n");
+    for (int i = 1; i < 40; i++) macro.append("#define X").append(i + 1).append(" X").append(i).append(" X").append(i).append('\n');
+    JsonObject r = run("cpp", macro + "int main() { X40 return 0; }\n", new JsonObject(), test("", ""));
+    assertEquals("CE", first(r).getString("verdict"), r.encode());
+    String fib = "template<int N> struct F { enum { v = F<N-1>::v + F<N-2>::v + 1 }; };\ntemplate<> struct F<0> { enum { v = 1 }; };\n"
+        + "template<> struct F<1> { enum { v = 1 }; };\nint main() { return F<890>::v; }\n";
+    r = run("cpp", fib, new JsonObject(), test("", ""));
+    assertEquals("CE", first(r).getString("verdict"), r.encode());
+    assertTrue(r.getJsonObject("compile").getString("output").length() <= 64 << 10, r.getJsonObject("compile").getString("error"));
+    String flood = "#warning flooding the output with warnings\n".repeat(5000) + "int main(void) { return 0; }\n";
+    r = run("c", flood, new JsonObject(), test("", ""));
+    JsonObject compile = r.getJsonObject("compile");
+    assertEquals("OK", first(r).getString("verdict"), compile.getString("error"));
+    assertTrue(compile.getBoolean("output_truncated"));
+    assertTrue(compile.getString("output").length() <= 64 << 10);
+  }
+
+  /** Template Haskell runs code at compile time: it sees the image and its source, never a test's data. */
+  @Test
+  void codeRunAtCompileTimeSeesNoTestData() {
+    String th = "{-# LANGUAGE TemplateHaskell #-}\nimport Language.Haskell.TH\nimport Language.Haskell.TH.Syntax\n"
+        + "import System.Directory\nmain = putStrLn $(runIO (fmap (LitE . StringL . unwords) (listDirectory \"/work\")))\n";
+    JsonObject r = first(run("hs", th, new JsonObject(), test("secret-input", "secret-answer")));
+    assertEquals("WA", r.getString("verdict"), r.encode());
+    assertTrue(r.getString("actual_output").contains("main.hs"), r.encode());
+    assertFalse(r.getString("actual_output").contains("secret"), r.encode());
   }
 
   @Test
