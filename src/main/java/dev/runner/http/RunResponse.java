@@ -81,7 +81,7 @@ final class RunResponse {
 
   private static JsonObject compile(CompileOutcome c) {
     return new JsonObject().put("status", c.ok() ? "ok" : "error").put("time_ms", c.timeMs()).put("output", c.output())
-        .put("output_truncated", c.outputTruncated()).put("error", c.error());
+        .put("output_truncated", c.outputTruncated()).put("error", c.error()).put("artifact_sha256", c.artifactSha256());
   }
 
   private static double mb(long kb) {

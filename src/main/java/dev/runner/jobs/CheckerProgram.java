@@ -69,7 +69,7 @@ final class CheckerProgram implements OutputCheck {
         .compose(r -> {
           if (r.aborted()) return Future.failedFuture(new JobCancelledException());
           if (r.report().toString(StandardCharsets.UTF_8).trim().equals("program")) {
-            return Future.succeededFuture(CompileOutcome.ok(r.wallMs(), "", false));
+            return Future.succeededFuture(CompileOutcome.ok(r.wallMs(), "", false, null));
           }
           String err = r.stderr().toString(StandardCharsets.UTF_8);
           return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), err, r.stderrTruncated(),

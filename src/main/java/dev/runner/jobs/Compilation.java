@@ -8,6 +8,9 @@ import dev.runner.sandbox.SupervisorClient;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -58,7 +61,15 @@ final class Compilation {
           return sv.reset()
               .compose(v -> lease.resize(runMemory.applyAsLong(artifact.length())))
               .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
-              .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated));
+              .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated, sha256(artifact)));
         });
+  }
+
+  static String sha256(Buffer bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.getBytes()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
   }
 }

@@ -9,12 +9,13 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * (15 s)", ...).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record CompileOutcome(boolean ok, long timeMs, String output, boolean outputTruncated, String error) {
-  static CompileOutcome ok(long timeMs, String output, boolean truncated) {
-    return new CompileOutcome(true, timeMs, output, truncated, null);
+public record CompileOutcome(boolean ok, long timeMs, String output, boolean outputTruncated, String error, String artifactSha256) {
+  /** {@code artifactSha256}: the program's content address (null for a syntax check, which makes none). */
+  static CompileOutcome ok(long timeMs, String output, boolean truncated, String artifactSha256) {
+    return new CompileOutcome(true, timeMs, output, truncated, null, artifactSha256);
   }
 
   static CompileOutcome failed(long timeMs, String output, boolean truncated, String error) {
-    return new CompileOutcome(false, timeMs, output, truncated, error);
+    return new CompileOutcome(false, timeMs, output, truncated, error, null);
   }
 }
