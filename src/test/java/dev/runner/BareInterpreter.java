@@ -22,6 +22,11 @@ public final class BareInterpreter implements AutoCloseable {
     this.root = podman("image", "mount", image).trim();
   }
 
+  /** The image's root as mounted on the host: read-only, and shared with every other mount of the image. */
+  public String root() {
+    return root;
+  }
+
   /** Runs {@code argv} (absolute paths inside the image) with {@code stdin}; returns its stdout. */
   public String run(List<String> argv, String stdin) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("chroot", root));
