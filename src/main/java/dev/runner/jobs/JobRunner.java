@@ -58,7 +58,7 @@ public final class JobRunner {
             .map(v -> new JobResult(outcomes, compiled));
       });
     } else {
-      done = sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
+      done = sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644, true)
           .compose(v -> runFrom(0, null, sv, lang, job, limits, budget, outcomes, cancelled))
           .map(v -> new JobResult(outcomes, null));
     }
@@ -83,7 +83,7 @@ public final class JobRunner {
     RunLimits limits = new RunLimits(c.timeMs(), c.timeMs(), c.outputBytes(), c.outputBytes(), MAX_ARTIFACT_BYTES + (1 << 20),
         PROCESS_LIMIT, OPEN_FILES_LIMIT, false);
     return lease.resize(compileMemory)
-        .compose(v -> sv.put(file, source, 0644))
+        .compose(v -> sv.put(file, source, 0644, true))
         .compose(v -> cancelled.isComplete() ? Future.failedFuture(new JobCancelledException())
             : sv.run(lang.compileCommand(job.code()), new byte[0], limits, false,
                 new SupervisorClient.Collect(c.artifact(), MAX_ARTIFACT_BYTES)))
@@ -106,7 +106,7 @@ public final class JobRunner {
           long runMemory = JobRequest.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2L * artifact.length());
           return sv.reset()
               .compose(v -> lease.resize(runMemory))
-              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
+              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755, true))
               .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated));
         });
   }
