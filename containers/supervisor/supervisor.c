@@ -45,7 +45,8 @@
  *   RESET                                       -> OK | ERR msg
  *     kills all, wipes the writable dirs and forgets the kept files: the end of a job.
  * cpu_ms covers every process of the test (they are all reaped by us; the cgroup's CPU counter
- * covers the rest); mem_kb is the largest peak RSS among them.
+ * covers the rest); mem_kb is the largest peak RSS among them; oom=1 when the cgroup's OOM-kill count
+ * rose during the test. The cgroup is read as v1 or v2, whichever the sandbox has (find_cgroup).
  * The supervisor knows nothing of expected outputs: it only runs and measures.
  */
 #define _GNU_SOURCE
@@ -93,7 +94,9 @@
 #define MAX_ARGV (64L * 1024)          /* the most a RUN's argv blob may have: it is held in memory */
 #define MAX_ARGS 64
 #define REPORT_CAP 4096
+#ifndef SV_CGROUP
 #define SV_CGROUP "/opt/sv/cgroup"
+#endif
 #define MAX_FILES 64
 /* The kept files' bytes together. Their copies are memfds, charged to the sandbox's memory cgroup
  * like any page of ours (the host sizes the sandbox for them); every one of them is also restored
@@ -104,9 +107,9 @@ static const char *WIPE_DIRS[] = {WORK_DIR, "/tmp", "/dev/shm", "/dev/mqueue", "
 static int sigchld_pipe[2];
 
 /* The container's cgroup: the supervisor's own mount under /opt/sv when the sandbox has one (the
- * program's /sys/fs/cgroup is then masked), else the usual place. v1 and v2 layouts. */
+ * program's /sys/fs/cgroup is then masked), else the usual place; found at start (find_cgroup). */
 static const char *cgroup_root = "/sys/fs/cgroup";
-
+static int cgroup_v2;
 
 /* Files PUT with keep=1, restored before every test from a sealed memfd of theirs. */
 static struct kept_file {
@@ -649,26 +652,52 @@ static void on_sigchld(int sig) {
     errno = saved;
 }
 
-/* The value of "key N" in a cgroup file such as memory.oom_control (v1) or memory.events (v2). */
-static long cgroup_counter(const char *file, const char *key) {
+/* The container's cgroup, as the supervisor reads it:
+ *   v1 (this host: hybrid), a directory per controller: memory/memory.oom_control "oom_kill N" and
+ *     cpuacct/cpuacct.usage (ns; the directory may be cpu,cpuacct);
+ *   v2 (Kubernetes nodes), one directory: memory.events "oom_kill N" and cpu.stat "usage_usec N".
+ * The v1 files win when they are there. No memory peak is read, on either: the cgroup's peak is never
+ * reset (the mount is read-only), so it would be the container's highest since its start, another
+ * job's too; a test's memory is the largest peak RSS among its processes. */
+static void find_cgroup(void) {
+    const char *roots[] = {SV_CGROUP, "/sys/fs/cgroup"};
+    char path[256];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/memory/memory.oom_control", roots[i]);
+        if (access(path, F_OK) == 0) {
+            cgroup_root = roots[i];
+            return;
+        }
+        snprintf(path, sizeof path, "%s/cgroup.controllers", roots[i]);
+        if (access(path, F_OK) == 0) {
+            cgroup_root = roots[i];
+            cgroup_v2 = 1;
+            return;
+        }
+    }
+}
+
+/* The value of "key N" in a cgroup file (memory.oom_control, memory.events, cpu.stat), or -1. */
+static long long cgroup_counter(const char *file, const char *key) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", cgroup_root, file);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     char k[64];
-    long val, result = -1;
-    while (fscanf(f, "%63s %ld", k, &val) == 2)
+    long long val, result = -1;
+    while (fscanf(f, "%63s %lld", k, &val) == 2)
         if (!strcmp(k, key)) result = val;
     fclose(f);
     return result;
 }
 
-/* CPU time used in the container's cgroup so far, in microseconds, or -1 (v1 cpuacct, v2 cpu.stat). */
+/* CPU time used in the container's cgroup so far, in microseconds, or -1. */
 static long long cgroup_cpu_us(void) {
-    const char *v1[] = {"cpuacct/cpuacct.usage", "cpu,cpuacct/cpuacct.usage"};
+    if (cgroup_v2) return cgroup_counter("cpu.stat", "usage_usec");
+    const char *dirs[] = {"cpuacct", "cpu,cpuacct"};
     for (int i = 0; i < 2; i++) {
         char path[256];
-        snprintf(path, sizeof path, "%s/%s", cgroup_root, v1[i]);
+        snprintf(path, sizeof path, "%s/%s/cpuacct.usage", cgroup_root, dirs[i]);
         FILE *f = fopen(path, "r");
         if (!f) continue;
         long long ns = -1;
@@ -676,12 +705,12 @@ static long long cgroup_cpu_us(void) {
         fclose(f);
         if (ns >= 0) return ns / 1000;
     }
-    return cgroup_counter("cpu.stat", "usage_usec");
+    return -1;
 }
 
-static long oom_kills(void) {
-    long v1 = cgroup_counter("memory/memory.oom_control", "oom_kill");
-    return v1 >= 0 ? v1 : cgroup_counter("memory.events", "oom_kill");
+/* OOM kills in the container's cgroup so far, or -1. */
+static long long oom_kills(void) {
+    return cgroup_counter(cgroup_v2 ? "memory.events" : "memory/memory.oom_control", "oom_kill");
 }
 
 /* Reads what is there, but at most 1 MiB per call, so a writer faster than us cannot keep the
@@ -916,7 +945,7 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
      * would otherwise buffer a flood in its own memory instead of reaching the output limit. */
     fcntl(out_p[1], F_SETPIPE_SZ, 1 << 20);
     fcntl(err_p[1], F_SETPIPE_SZ, 1 << 20);
-    long oom_before = oom_kills();
+    long long oom_before = oom_kills();
     struct rusage tree_before, tree_after, self_before, self_after;
     getrusage(RUSAGE_CHILDREN, &tree_before);
     getrusage(RUSAGE_SELF, &self_before);
@@ -1024,7 +1053,7 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
         free_captures(caps);
         return reply(sock, "ERR capture: %s", strerror(ENOMEM));
     }
-    long oom_after = oom_kills();
+    long long oom_after = oom_kills();
     int oom = oom_before >= 0 && oom_after > oom_before;
 
     /* Every process of the test has been reaped by now, by us or by its parent: the tree's CPU. The
@@ -1236,7 +1265,7 @@ int main(void) {
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
     umask(077);
-    if (access(SV_CGROUP "/memory", F_OK) == 0 || access(SV_CGROUP "/memory.events", F_OK) == 0) cgroup_root = SV_CGROUP;
+    find_cgroup();
     if (prepare_work_dir() < 0) die("prepare " WORK_DIR);
 
     int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
