@@ -7,28 +7,46 @@
  * on that path.
  *
  * Protocol: a request is one header line "VERB key=value ...\n" followed by the blobs whose lengths
- * the header names; every reply is a header line, then its blobs.
+ * the header names; every reply is a header line, then its blobs. Every field listed for a verb is
+ * required, numbers are plain decimal digits, no field may come twice and no other may be there:
+ * otherwise the reply is "ERR missing field NAME", "ERR bad field NAME" (malformed or out of range)
+ * or "ERR unknown field NAME", and nothing is done. The blobs of such a request are read and
+ * dropped, so the connection stays usable, unless a length field itself (name_len, data_len,
+ * argv_len, stdin_len) is the one missing or bad: then the stream cannot be kept in step, and the
+ * connection is closed after the ERR (as after any broken request; the next connection finds the
+ * sandbox reset).
  *   PING                                        -> PONG
- *   PUT name_len= data_len= mode=  <name><data> -> OK | ERR msg
- *       writes /work/<name> and keeps a copy: the file is restored as it was before every test.
+ *   PUT name_len= data_len= mode= keep=0|1  <name><data>   -> OK | ERR msg
+ *       streams the data, in chunks, into a new /work/<name> (created O_EXCL|O_NOFOLLOW: nothing
+ *       left there is written through; mode & 0755, owned by root); never held whole in memory.
+ *       data_len at most 512 MiB (/work's tmpfs is the real bound). keep=1: a copy is kept in a
+ *       sealed memfd and the file is restored from it as it was before every test (kept files: at
+ *       most 64 of them, 64 MiB together, the size of /work). keep=0: written once, gone at the
+ *       next wipe (a test's own data file).
  *   RUN argv_len= stdin_len= cpu_ms= wall_ms= out_bytes= err_bytes= fsize_bytes= nproc= nofile=
- *       stack_bytes= report=0|1 nofork=0|1 [collect=NAME collect_max=BYTES]  <argv, NUL separated><stdin>
+ *       stack_bytes= report=0|1 nofork=0|1 collect=[NAME] collect_max=BYTES  <argv, NUL separated><stdin>
+ *       argv: at most 64 KiB and 64 arguments. stdin is streamed into a sealed memfd, the program's
+ *       fd 0, held only while its test runs. stdout and stderr are kept up to out_bytes and
+ *       err_bytes, in buffers that grow as output arrives.
  *       nofork=1: the program may start threads but no process (fork, vfork, clone without
  *       CLONE_THREAD fail with EAGAIN); nproc still bounds its threads.
  *       collect=NAME: after the run, /work/NAME (a compiler's output) is sent back after the other
- *       blobs, if it is a regular file of at most collect_max bytes (never through a link).
+ *       blobs, if it is a regular file of at most collect_max bytes (never through a link);
+ *       collect= (empty): nothing is sent back.
  *     -> RESULT exit= signal= cpu_ms= wall_ms= mem_kb= tle= ole= oom= aborted= out_len= err_len=
  *        err_trunc= report_len= artifact_status= artifact_len=  <stdout><stderr><report><artifact>
  *        artifact_status: 0 sent (or none asked), 1 missing, 2 larger than collect_max, 3 not a file
  *     -> ERR setup: msg   when a limit, privilege or filter step failed: the program never ran
+ *     -> ERR msg          an empty argv, more than 64 arguments, no memory left for the output
  *     While a RUN is in progress the host may send "ABORT\n": the test is killed and its RESULT says
  *     aborted=1. ABORT outside a run is ignored (no reply).
  *     After every RUN's reply, before reading the next request: every process is killed, the writable
- *     dirs are wiped, SysV IPC objects removed and the PUT files restored, so no test sees another's.
+ *     dirs are wiped, SysV IPC objects removed and the kept files restored, so no test sees another's.
  *   RESET                                       -> OK | ERR msg
- *     kills all, wipes the writable dirs and forgets the PUT files: the end of a job.
+ *     kills all, wipes the writable dirs and forgets the kept files: the end of a job.
  * cpu_ms covers every process of the test (they are all reaped by us; the cgroup's CPU counter
- * covers the rest); mem_kb is the largest peak RSS among them.
+ * covers the rest); mem_kb is the largest peak RSS among them; oom=1 when the cgroup's OOM-kill count
+ * rose during the test. The cgroup is read as v1 or v2, whichever the sandbox has (find_cgroup).
  * The supervisor knows nothing of expected outputs: it only runs and measures.
  */
 #define _GNU_SOURCE
@@ -56,6 +74,7 @@
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -71,23 +90,31 @@
 #define SANDBOX_UID 1000
 #define SANDBOX_GID 1000
 #define MAX_HEADER 4096
-#define MAX_BLOB (512L * 1024 * 1024)
+#define MAX_BLOB (512L * 1024 * 1024) /* the most a PUT's data or a RUN's stdin may have */
+#define MAX_ARGV (64L * 1024)          /* the most a RUN's argv blob may have: it is held in memory */
 #define MAX_ARGS 64
 #define REPORT_CAP 4096
+#ifndef SV_CGROUP
 #define SV_CGROUP "/opt/sv/cgroup"
+#endif
 #define MAX_FILES 64
+/* The kept files' bytes together. Their copies are memfds, charged to the sandbox's memory cgroup
+ * like any page of ours (the host sizes the sandbox for them); every one of them is also restored
+ * into /work, a 64 MB tmpfs, so more could never be written back at once. */
 #define MAX_KEPT_BYTES (64L * 1024 * 1024)
 
 static const char *WIPE_DIRS[] = {WORK_DIR, "/tmp", "/dev/shm", "/dev/mqueue", "/var/tmp", "/run/lock", NULL};
 static int sigchld_pipe[2];
 
 /* The container's cgroup: the supervisor's own mount under /opt/sv when the sandbox has one (the
- * program's /sys/fs/cgroup is then masked), else the usual place. v1 and v2 layouts. */
+ * program's /sys/fs/cgroup is then masked), else the usual place; found at start (find_cgroup). */
 static const char *cgroup_root = "/sys/fs/cgroup";
+static int cgroup_v2;
 
-/* Files PUT by the host, restored before every test. */
+/* Files PUT with keep=1, restored before every test from a sealed memfd of theirs. */
 static struct kept_file {
-    char *name, *data;
+    char *name;
+    int fd; /* the memfd: the file's bytes as the host sent them, sealed against any change */
     long long len;
     int mode;
     ino_t ino; /* of the copy in /work: while it is ours and untouched, it is not rewritten */
@@ -168,19 +195,74 @@ static int reply(int fd, const char *fmt, ...) {
     return write_full(fd, line, (size_t)n);
 }
 
-/* Value of key in a header line, or def when absent. */
-static long long header_num(const char *header, const char *key, long long def) {
-    size_t klen = strlen(key);
-    const char *p = header;
-    while ((p = strstr(p, key)) != NULL) {
-        if ((p == header || p[-1] == ' ') && p[klen] == '=') return strtoll(p + klen + 1, NULL, 10);
-        p += klen;
+/* A request's header fields, "key=value" each: every field of every verb is required, none may come
+ * twice and no other may be there, so a host that forgets one, or misspells it, is told rather than
+ * run with a default. The first problem found is the one reported. */
+#define MAX_FIELDS 24
+struct fields {
+    int n;
+    struct field {
+        const char *key, *val;
+        int used;
+    } f[MAX_FIELDS];
+    char err[96]; /* "missing field NAME", "bad field NAME", "unknown field NAME"; empty while all is well */
+};
+
+static void field_error(struct fields *fs, const char *what, const char *name) {
+    if (!fs->err[0]) snprintf(fs->err, sizeof fs->err, "%s %.48s", what, name);
+}
+
+/* Splits the header (in place) after its verb into fields. */
+static void parse_fields(char *header, struct fields *fs) {
+    memset(fs, 0, sizeof *fs);
+    char *save = NULL, *tok = strtok_r(header, " ", &save); /* the verb */
+    while (tok && (tok = strtok_r(NULL, " ", &save)) != NULL) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok || fs->n == MAX_FIELDS) {
+            field_error(fs, "bad field", tok);
+            continue;
+        }
+        *eq = 0;
+        int dup = 0;
+        for (int i = 0; i < fs->n; i++) dup |= !strcmp(fs->f[i].key, tok);
+        if (dup) {
+            field_error(fs, "bad field", tok);
+            continue;
+        }
+        fs->f[fs->n++] = (struct field){tok, eq + 1, 0};
     }
-    return def;
+}
+
+static const char *field_str(struct fields *fs, const char *key) {
+    for (int i = 0; i < fs->n; i++)
+        if (!strcmp(fs->f[i].key, key)) {
+            fs->f[i].used = 1;
+            return fs->f[i].val;
+        }
+    field_error(fs, "missing field", key);
+    return NULL;
+}
+
+/* A required whole number in [min, max], digits only; 0 when missing or bad (fs->err says which). */
+static long long field_num(struct fields *fs, const char *key, long long min, long long max) {
+    const char *v = field_str(fs, key);
+    if (!v) return 0;
+    long long n = 0;
+    size_t digits = strspn(v, "0123456789");
+    if (digits == 0 || digits > 18 || v[digits] || (n = strtoll(v, NULL, 10)) < min || n > max) {
+        field_error(fs, "bad field", key);
+        return 0;
+    }
+    return n;
+}
+
+/* Every field there must have been asked for. */
+static void no_other_fields(struct fields *fs) {
+    for (int i = 0; i < fs->n; i++)
+        if (!fs->f[i].used) field_error(fs, "unknown field", fs->f[i].key);
 }
 
 static char *read_blob(int fd, long long len) {
-    if (len < 0 || len > MAX_BLOB) return NULL;
     char *buf = malloc((size_t)len + 1);
     if (!buf) return NULL;
     if (len > 0 && read_full(fd, buf, (size_t)len) < 0) {
@@ -191,19 +273,33 @@ static char *read_blob(int fd, long long len) {
     return buf;
 }
 
-/* Copies len bytes from the socket into fd. Returns 1 when done, 0 when writing failed (the rest is
- * still read, so the stream stays in step), -1 when the socket failed. */
-static int copy_to(int sock, int fd, long long len) {
-    if (len < 0 || len > MAX_BLOB) return -1;
+/* Copies len bytes from the socket into fd, and into fd2 too unless it is -1, in chunks. Returns 1
+ * when done, 0 when writing failed (errno saved in *werr; the rest is still read, so the stream
+ * stays in step), -1 when the socket failed. */
+static int copy_to(int sock, int fd, int fd2, long long len, int *werr) {
     char buf[65536];
     int ok = 1;
     while (len > 0) {
         size_t n = len < (long long)sizeof buf ? (size_t)len : sizeof buf;
         if (read_full(sock, buf, n) < 0) return -1;
-        if (ok && write_full(fd, buf, n) < 0) ok = 0;
+        if (ok && (write_full(fd, buf, n) < 0 || (fd2 >= 0 && write_full(fd2, buf, n) < 0))) {
+            ok = 0;
+            *werr = errno;
+        }
         len -= (long long)n;
     }
     return ok;
+}
+
+/* Reads and drops len bytes: the blobs of a request that is refused. */
+static int skip_bytes(int sock, long long len) {
+    char buf[65536];
+    while (len > 0) {
+        size_t n = len < (long long)sizeof buf ? (size_t)len : sizeof buf;
+        if (read_full(sock, buf, n) < 0) return -1;
+        len -= (long long)n;
+    }
+    return 0;
 }
 
 /* ---------- cleanup ---------- */
@@ -361,7 +457,7 @@ static int prepare_work_dir(void) {
     return chmod(WORK_DIR, 0700);
 }
 
-static const char *write_file(const char *name, const char *data, long long len, int mode, ino_t *ino);
+static const char *restore_file(struct kept_file *k);
 
 /* A kept file still as written: ours (root's, which the sandbox uid cannot write, chmod or link), the
  * same inode (not replaced), one link, its size and mode. Such a file is left as it is. */
@@ -386,8 +482,7 @@ static const char *wipe_sandbox(void) {
     if (prepare_work_dir() < 0) return "prepare work dir";
     if (kill(-1, 0) == 0 || errno != ESRCH) return "processes survived";
     for (int i = 0; i < kept_count; i++)
-        if (!kept[i].intact && write_file(kept[i].name, kept[i].data, kept[i].len, kept[i].mode, &kept[i].ino))
-            return "restore kept files";
+        if (!kept[i].intact && restore_file(&kept[i])) return "restore kept files";
     return NULL;
 }
 
@@ -395,7 +490,7 @@ static void forget_files(void) {
     for (int i = 0; i < kept_count; i++) {
         kept[i].intact = 0;
         free(kept[i].name);
-        free(kept[i].data);
+        close(kept[i].fd);
     }
     kept_count = 0;
     kept_bytes = 0;
@@ -410,39 +505,123 @@ static const char *reset_sandbox(void) {
 
 /* ---------- PUT ---------- */
 
-static const char *write_file(const char *name, const char *data, long long len, int mode, ino_t *ino) {
-    if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > 255)
-        return "bad file name";
-    int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dir < 0) return "open work dir";
-    /* O_EXCL|O_NOFOLLOW: never write through anything a sandbox could have left behind. */
-    int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0755);
-    close(dir);
-    if (fd < 0) return "create file";
-    int rc = write_full(fd, data, (size_t)len);
-    struct stat st;
-    if (fchmod(fd, mode & 0755) < 0 || fstat(fd, &st) < 0) rc = -1;
-    else *ino = st.st_ino;
-    close(fd);
-    return rc < 0 ? "write file" : NULL;
+static int valid_name(const char *name, long long len) {
+    return len >= 1 && len <= 255 && strlen(name) == (size_t)len && !strchr(name, '/') && strcmp(name, ".") &&
+           strcmp(name, "..");
 }
 
-/* Writes the file and keeps it (taking name and data) so every test starts from it. */
-static const char *put_file(char *name, char *data, long long len, int mode) {
-    for (int i = 0; i < kept_count; i++)
-        if (!strcmp(kept[i].name, name)) {
-            errno = EEXIST;
-            return "file already stored";
-        }
-    if (kept_count == MAX_FILES || kept_bytes + len > MAX_KEPT_BYTES) {
-        errno = ENOSPC;
-        return "too many files";
+/* Creates /work/NAME afresh for writing: O_EXCL|O_NOFOLLOW, so nothing a sandbox could have left
+ * there (a link, a fifo, a file of its own) is ever written through. */
+static int create_work_file(const char *name) {
+    int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) return -1;
+    int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int e = errno;
+    close(dir);
+    errno = e;
+    return fd;
+}
+
+/* Gives a written /work file its mode; notes its inode (while it is ours and untouched, a kept file
+ * is not rewritten). */
+static int finish_work_file(int fd, int mode, ino_t *ino) {
+    struct stat st;
+    if (fchmod(fd, (mode_t)(mode & 0755)) < 0 || fstat(fd, &st) < 0) return -1;
+    *ino = st.st_ino;
+    return 0;
+}
+
+static void unlink_work_file(const char *name) {
+    int dir = open(WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) return;
+    unlinkat(dir, name, 0);
+    close(dir);
+}
+
+/* Writes a kept file back into /work, copied from its memfd. */
+static const char *restore_file(struct kept_file *k) {
+    int fd = create_work_file(k->name);
+    if (fd < 0) return "create file";
+    off_t off = 0;
+    while (off < k->len) {
+        ssize_t n = sendfile(fd, k->fd, &off, (size_t)(k->len - off));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
     }
+    int ok = off == k->len && finish_work_file(fd, k->mode, &k->ino) == 0;
+    close(fd);
+    return ok ? NULL : "write file";
+}
+
+/* PUT: streams len bytes from the socket, in chunks, into a new /work/NAME (and, keep=1, into a
+ * memfd that is sealed and kept to restore the file before every test). Never the whole file in our
+ * memory. Returns NULL when stored, else what failed (errno says why); *broken is set when the
+ * socket failed (the stream is out of step). A refused PUT's data is still read. */
+static const char *put_file(int sock, const char *name, long long name_len, long long len, int mode, int keep,
+                            int *broken) {
+    const char *err = NULL;
+    int e = 0;
+    if (!valid_name(name, name_len)) {
+        err = "bad file name";
+        e = EINVAL;
+    }
+    for (int i = 0; !err && i < kept_count; i++)
+        if (!strcmp(kept[i].name, name)) {
+            err = "file already stored";
+            e = EEXIST;
+        }
+    if (!err && keep && kept_count == MAX_FILES) {
+        err = "too many files";
+        e = ENOSPC;
+    }
+    if (!err && keep && kept_bytes + len > MAX_KEPT_BYTES) {
+        err = "kept files too large";
+        e = EFBIG;
+    }
+    int mfd = -1, fd = -1;
+    if (!err && keep && (mfd = (int)syscall(SYS_memfd_create, "kept", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
+        err = "memfd";
+        e = errno;
+    }
+    if (!err && (fd = create_work_file(name)) < 0) {
+        err = "create file";
+        e = errno;
+    }
+    if (err) {
+        if (mfd >= 0) close(mfd);
+        if (skip_bytes(sock, len) < 0) *broken = 1;
+        errno = e;
+        return err;
+    }
+    int copied = copy_to(sock, fd, mfd, len, &e);
     ino_t ino = 0;
-    const char *err = write_file(name, data, len, mode, &ino);
-    if (err) return err;
-    kept[kept_count++] = (struct kept_file){name, data, len, mode, ino, 0};
-    kept_bytes += len;
+    if (copied == 1 && finish_work_file(fd, mode, &ino) < 0) {
+        copied = 0;
+        e = errno;
+    }
+    if (copied == 1 && keep && fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        copied = 0;
+        e = errno;
+    }
+    close(fd);
+    if (copied != 1) {
+        if (copied < 0) *broken = 1;
+        unlink_work_file(name);
+        if (mfd >= 0) close(mfd);
+        errno = e;
+        return "write file";
+    }
+    if (keep) {
+        char *copy = strdup(name);
+        if (!copy) {
+            unlink_work_file(name);
+            close(mfd);
+            errno = ENOMEM;
+            return "write file";
+        }
+        kept[kept_count++] = (struct kept_file){copy, mfd, len, mode, ino, 0};
+        kept_bytes += len;
+    }
     return NULL;
 }
 
@@ -455,11 +634,14 @@ struct run_limits {
     long long collect_max;
 };
 
+/* What a test wrote on one stream: the buffer grows as output arrives (a 1 MiB limit costs nothing
+ * for a program printing 3 bytes), up to cap. */
 struct capture {
     int fd;
     char *buf;
-    size_t len, cap;
-    int overflow; /* bytes arrived past cap */
+    size_t len, size, cap; /* held, allocated, the most kept */
+    int overflow;          /* bytes arrived past cap */
+    int nomem;             /* the buffer could not grow: the run is answered with ERR */
 };
 
 static void on_sigchld(int sig) {
@@ -470,26 +652,52 @@ static void on_sigchld(int sig) {
     errno = saved;
 }
 
-/* The value of "key N" in a cgroup file such as memory.oom_control (v1) or memory.events (v2). */
-static long cgroup_counter(const char *file, const char *key) {
+/* The container's cgroup, as the supervisor reads it:
+ *   v1 (this host: hybrid), a directory per controller: memory/memory.oom_control "oom_kill N" and
+ *     cpuacct/cpuacct.usage (ns; the directory may be cpu,cpuacct);
+ *   v2 (Kubernetes nodes), one directory: memory.events "oom_kill N" and cpu.stat "usage_usec N".
+ * The v1 files win when they are there. No memory peak is read, on either: the cgroup's peak is never
+ * reset (the mount is read-only), so it would be the container's highest since its start, another
+ * job's too; a test's memory is the largest peak RSS among its processes. */
+static void find_cgroup(void) {
+    const char *roots[] = {SV_CGROUP, "/sys/fs/cgroup"};
+    char path[256];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/memory/memory.oom_control", roots[i]);
+        if (access(path, F_OK) == 0) {
+            cgroup_root = roots[i];
+            return;
+        }
+        snprintf(path, sizeof path, "%s/cgroup.controllers", roots[i]);
+        if (access(path, F_OK) == 0) {
+            cgroup_root = roots[i];
+            cgroup_v2 = 1;
+            return;
+        }
+    }
+}
+
+/* The value of "key N" in a cgroup file (memory.oom_control, memory.events, cpu.stat), or -1. */
+static long long cgroup_counter(const char *file, const char *key) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", cgroup_root, file);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     char k[64];
-    long val, result = -1;
-    while (fscanf(f, "%63s %ld", k, &val) == 2)
+    long long val, result = -1;
+    while (fscanf(f, "%63s %lld", k, &val) == 2)
         if (!strcmp(k, key)) result = val;
     fclose(f);
     return result;
 }
 
-/* CPU time used in the container's cgroup so far, in microseconds, or -1 (v1 cpuacct, v2 cpu.stat). */
+/* CPU time used in the container's cgroup so far, in microseconds, or -1. */
 static long long cgroup_cpu_us(void) {
-    const char *v1[] = {"cpuacct/cpuacct.usage", "cpu,cpuacct/cpuacct.usage"};
+    if (cgroup_v2) return cgroup_counter("cpu.stat", "usage_usec");
+    const char *dirs[] = {"cpuacct", "cpu,cpuacct"};
     for (int i = 0; i < 2; i++) {
         char path[256];
-        snprintf(path, sizeof path, "%s/%s", cgroup_root, v1[i]);
+        snprintf(path, sizeof path, "%s/%s/cpuacct.usage", cgroup_root, dirs[i]);
         FILE *f = fopen(path, "r");
         if (!f) continue;
         long long ns = -1;
@@ -497,12 +705,12 @@ static long long cgroup_cpu_us(void) {
         fclose(f);
         if (ns >= 0) return ns / 1000;
     }
-    return cgroup_counter("cpu.stat", "usage_usec");
+    return -1;
 }
 
-static long oom_kills(void) {
-    long v1 = cgroup_counter("memory/memory.oom_control", "oom_kill");
-    return v1 >= 0 ? v1 : cgroup_counter("memory.events", "oom_kill");
+/* OOM kills in the container's cgroup so far, or -1. */
+static long long oom_kills(void) {
+    return cgroup_counter(cgroup_v2 ? "memory.events" : "memory/memory.oom_control", "oom_kill");
 }
 
 /* Reads what is there, but at most 1 MiB per call, so a writer faster than us cannot keep the
@@ -516,6 +724,19 @@ static int drain(struct capture *c) {
         if (r <= 0) return 0;
         size_t room = c->cap - c->len;
         size_t take = (size_t)r < room ? (size_t)r : room;
+        if (c->nomem) continue;
+        if (c->len + take > c->size) {
+            size_t want = c->size < 4096 ? 4096 : 2 * c->size;
+            if (want < c->len + take) want = c->len + take;
+            if (want > c->cap) want = c->cap;
+            char *grown = realloc(c->buf, want);
+            if (!grown) {
+                c->nomem = 1;
+                return 1;
+            }
+            c->buf = grown;
+            c->size = want;
+        }
         memcpy(c->buf + c->len, tmp, take);
         c->len += take;
         if ((size_t)r > take) c->overflow = 1;
@@ -693,20 +914,21 @@ static int host_interrupt(int sock) {
 static int run_test(int sock, const char *argv_blob, long long argv_len, int in_fd, const struct run_limits *lim) {
     char *argv[MAX_ARGS + 1];
     int argc = 0;
-    for (long long i = 0; i < argv_len && argc < MAX_ARGS; i += (long long)strlen(argv_blob + i) + 1)
+    long long i = 0;
+    for (; i < argv_len && argc < MAX_ARGS; i += (long long)strlen(argv_blob + i) + 1)
         argv[argc++] = (char *)argv_blob + i;
     argv[argc] = NULL;
-    if (argc == 0) {
+    if (argc == 0 || i < argv_len) {
         close(in_fd);
-        return reply(sock, "ERR empty argv");
+        return argc == 0 ? reply(sock, "ERR empty argv") : reply(sock, "ERR more than %d arguments", MAX_ARGS);
     }
     int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep_p[2] = {-1, -1}, setup_p[2] = {-1, -1};
     struct capture caps[3] = {
-        {-1, malloc((size_t)lim->out_bytes + 1), 0, (size_t)lim->out_bytes, 0},
-        {-1, malloc((size_t)lim->err_bytes + 1), 0, (size_t)lim->err_bytes, 0},
-        {-1, malloc(REPORT_CAP), 0, REPORT_CAP, 0},
+        {-1, NULL, 0, 0, (size_t)lim->out_bytes, 0, 0},
+        {-1, NULL, 0, 0, (size_t)lim->err_bytes, 0, 0},
+        {-1, NULL, 0, 0, REPORT_CAP, 0, 0},
     };
-    if (!caps[0].buf || !caps[1].buf || !caps[2].buf || pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 ||
+    if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 ||
         (lim->report && pipe2(rep_p, O_CLOEXEC) < 0) || pipe2(setup_p, O_CLOEXEC) < 0) {
         int e = errno;
         int fds[] = {in_fd, out_p[0], out_p[1], err_p[0], err_p[1], rep_p[0], rep_p[1], setup_p[0], setup_p[1]};
@@ -723,7 +945,7 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
      * would otherwise buffer a flood in its own memory instead of reaching the output limit. */
     fcntl(out_p[1], F_SETPIPE_SZ, 1 << 20);
     fcntl(err_p[1], F_SETPIPE_SZ, 1 << 20);
-    long oom_before = oom_kills();
+    long long oom_before = oom_kills();
     struct rusage tree_before, tree_after, self_before, self_after;
     getrusage(RUSAGE_CHILDREN, &tree_before);
     getrusage(RUSAGE_SELF, &self_before);
@@ -798,6 +1020,7 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
             ole = 1;
             break;
         }
+        if (caps[0].nomem || caps[1].nomem || caps[2].nomem) break;
         if (aborted) break;
         if (wait4(pid, &status, WNOHANG, &ru) == pid) exited = 1;
     }
@@ -826,7 +1049,11 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
         free_captures(caps);
         return -1;
     }
-    long oom_after = oom_kills();
+    if (caps[0].nomem || caps[1].nomem || caps[2].nomem) {
+        free_captures(caps);
+        return reply(sock, "ERR capture: %s", strerror(ENOMEM));
+    }
+    long long oom_after = oom_kills();
     int oom = oom_before >= 0 && oom_after > oom_before;
 
     /* Every process of the test has been reaped by now, by us or by its parent: the tree's CPU. The
@@ -896,9 +1123,17 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
  * step (drop the connection), -2 when the input could not be stored (errno says why). */
 static int read_stdin(int conn, long long len) {
     int fd = (int)syscall(SYS_memfd_create, "stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    int copied = fd >= 0 ? copy_to(conn, fd, len) : -1;
+    if (fd < 0) {
+        int e = errno;
+        if (skip_bytes(conn, len) < 0) return -1;
+        errno = e;
+        return -2;
+    }
+    int werr = 0;
+    int copied = copy_to(conn, fd, -1, len, &werr);
+    if (copied == 0) errno = werr;
     if (copied < 0) {
-        if (fd >= 0) close(fd);
+        close(fd);
         return -1;
     }
     if (copied == 0 || lseek(fd, 0, SEEK_SET) < 0 ||
@@ -911,55 +1146,82 @@ static int read_stdin(int conn, long long len) {
     return fd;
 }
 
+/* A request refused for its fields: its blobs are read and dropped, so the connection stays usable. */
+static int refuse(int conn, const struct fields *fs, long long blob_bytes) {
+    if (skip_bytes(conn, blob_bytes) < 0) return -1;
+    return reply(conn, "ERR %s", fs->err);
+}
+
 static int serve(int conn) {
     char header[MAX_HEADER];
     while (read_line(conn, header, sizeof header) == 0) {
         char verb[16] = {0};
         sscanf(header, "%15s", verb);
-        if (!strcmp(verb, "PING")) {
-            if (reply(conn, "PONG") < 0) return -1;
-        } else if (!strcmp(verb, "ABORT")) {
-            continue; /* the run it meant has ended already */
-        } else if (!strcmp(verb, "RESET")) {
-            const char *err = reset_sandbox();
-            if ((err ? reply(conn, "ERR reset %s", err) : reply(conn, "OK")) < 0) return -1;
+        struct fields fs;
+        parse_fields(header, &fs);
+        if (!strcmp(verb, "PING") || !strcmp(verb, "RESET") || !strcmp(verb, "ABORT")) {
+            no_other_fields(&fs);
+            if (fs.err[0]) {
+                /* no reply is awaited for an ABORT: one with fields means the stream is out of step */
+                if (refuse(conn, &fs, 0) < 0 || !strcmp(verb, "ABORT")) return -1;
+            } else if (!strcmp(verb, "PING")) {
+                if (reply(conn, "PONG") < 0) return -1;
+            } else if (!strcmp(verb, "RESET")) {
+                const char *err = reset_sandbox();
+                if ((err ? reply(conn, "ERR reset %s", err) : reply(conn, "OK")) < 0) return -1;
+            } /* ABORT: the run it meant has ended already */
         } else if (!strcmp(verb, "PUT")) {
-            long long name_len = header_num(header, "name_len", -1), data_len = header_num(header, "data_len", -1);
-            if (name_len < 1 || name_len > 255) return -1;
-            char *name = read_blob(conn, name_len), *data = name ? read_blob(conn, data_len) : NULL;
-            if (!name || !data) { free(name); return -1; }
-            const char *err = put_file(name, data, data_len, (int)header_num(header, "mode", 0644));
-            if (err) {
-                int e = errno;
-                free(name);
-                free(data);
-                if (reply(conn, "ERR %s: %s", err, strerror(e)) < 0) return -1;
-            } else if (reply(conn, "OK") < 0) {
+            long long name_len = field_num(&fs, "name_len", 1, 255), data_len = field_num(&fs, "data_len", 0, MAX_BLOB);
+            if (fs.err[0]) { /* the blobs' lengths are unknown: the stream cannot be kept in step */
+                reply(conn, "ERR %s", fs.err);
                 return -1;
             }
+            int mode = (int)field_num(&fs, "mode", 0, 0777), keep = (int)field_num(&fs, "keep", 0, 1);
+            no_other_fields(&fs);
+            char name[256];
+            if (read_full(conn, name, (size_t)name_len) < 0) return -1;
+            name[name_len] = 0;
+            if (fs.err[0]) {
+                if (refuse(conn, &fs, data_len) < 0) return -1;
+                continue;
+            }
+            int broken = 0;
+            const char *err = put_file(conn, name, name_len, data_len, mode, keep, &broken);
+            if (broken) return -1;
+            if ((err ? reply(conn, "ERR %s: %s", err, strerror(errno)) : reply(conn, "OK")) < 0) return -1;
         } else if (!strcmp(verb, "RUN")) {
+            long long argv_len = field_num(&fs, "argv_len", 1, MAX_ARGV), in_len = field_num(&fs, "stdin_len", 0, MAX_BLOB);
+            if (fs.err[0]) { /* the blobs' lengths are unknown: the stream cannot be kept in step */
+                reply(conn, "ERR %s", fs.err);
+                return -1;
+            }
+            const long long big = 1LL << 40;
             struct run_limits lim = {
-                .cpu_ms = header_num(header, "cpu_ms", 1000),
-                .wall_ms = header_num(header, "wall_ms", 2000),
-                .out_bytes = header_num(header, "out_bytes", 1 << 20),
-                .err_bytes = header_num(header, "err_bytes", 64 << 10),
-                .fsize_bytes = header_num(header, "fsize_bytes", 16 << 20),
-                .nproc = header_num(header, "nproc", 64),
-                .nofile = header_num(header, "nofile", 64),
-                .stack_bytes = header_num(header, "stack_bytes", 8 << 20),
-                .report = (int)header_num(header, "report", 0),
-                .nofork = (int)header_num(header, "nofork", 0),
-                .collect_max = header_num(header, "collect_max", 0),
+                .cpu_ms = field_num(&fs, "cpu_ms", 1, big),
+                .wall_ms = field_num(&fs, "wall_ms", 1, big),
+                .out_bytes = field_num(&fs, "out_bytes", 0, MAX_BLOB),
+                .err_bytes = field_num(&fs, "err_bytes", 0, MAX_BLOB),
+                .fsize_bytes = field_num(&fs, "fsize_bytes", 0, big),
+                .nproc = field_num(&fs, "nproc", 1, 1 << 20),
+                .nofile = field_num(&fs, "nofile", 4, 1 << 30),
+                .stack_bytes = field_num(&fs, "stack_bytes", 0, big),
+                .report = (int)field_num(&fs, "report", 0, 1),
+                .nofork = (int)field_num(&fs, "nofork", 0, 1),
+                .collect_max = field_num(&fs, "collect_max", 0, big),
             };
-            const char *collect = strstr(header, " collect=");
-            int n = 0;
-            if (collect && (sscanf(collect, " collect=%64[A-Za-z0-9._-]%n", lim.collect, &n) != 1 ||
-                            (collect[n] != ' ' && collect[n] != 0)))
-                return -1;
-            if (lim.cpu_ms < 1 || lim.wall_ms < 1 || lim.out_bytes < 0 || lim.out_bytes > MAX_BLOB ||
-                lim.err_bytes < 0 || lim.err_bytes > MAX_BLOB || lim.nproc < 1 || lim.nofile < 4)
-                return -1;
-            long long argv_len = header_num(header, "argv_len", -1), in_len = header_num(header, "stdin_len", -1);
+            /* collect= (empty): nothing to send back; else a plain name of /work */
+            const char *collect = field_str(&fs, "collect");
+            if (collect && (strlen(collect) > 64 || strspn(collect, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                                    "0123456789._-") != strlen(collect) ||
+                            !strcmp(collect, ".") || !strcmp(collect, "..")))
+                field_error(&fs, "bad field", "collect");
+            else if (collect)
+                strcpy(lim.collect, collect);
+            no_other_fields(&fs);
+            if (fs.err[0]) {
+                if (refuse(conn, &fs, argv_len + in_len) < 0) return -1;
+                continue;
+            }
             char *argv_blob = read_blob(conn, argv_len);
             if (!argv_blob) return -1;
             int in_fd = read_stdin(conn, in_len);
@@ -1003,7 +1265,7 @@ int main(void) {
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
     umask(077);
-    if (access(SV_CGROUP "/memory", F_OK) == 0 || access(SV_CGROUP "/memory.events", F_OK) == 0) cgroup_root = SV_CGROUP;
+    find_cgroup();
     if (prepare_work_dir() < 0) die("prepare " WORK_DIR);
 
     int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -4,12 +4,22 @@ import dev.runner.cluster.Cluster;
 import dev.runner.config.RunnerConfig;
 import dev.runner.http.HttpVerticle;
 import dev.runner.jobs.WorkerVerticle;
+import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
-/** Starts one node: the clustered Vert.x, a worker verticle (the sandboxes) and the HTTP verticle. */
+/**
+ * Starts one node: the clustered Vert.x, a worker verticle (the sandboxes) and the HTTP verticle,
+ * which is handed the toolchains' versions read from the images' labels here, once.
+ */
 public final class Main {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
@@ -48,8 +58,10 @@ public final class Main {
         return;
       }
       Vertx vertx = cluster.result();
+      Future<Map<String, String>> versions = toolchainVersions(vertx, config);
       vertx.deployVerticle(new WorkerVerticle(config))
-          .compose(id -> vertx.deployVerticle(new HttpVerticle(config)))
+          .compose(id -> versions)
+          .compose(v -> vertx.deployVerticle(new HttpVerticle(config, v)))
           .onSuccess(id -> started.complete(vertx))
           .onFailure(err -> {
             LOG.severe("the node did not start: " + err);
@@ -57,5 +69,34 @@ public final class Main {
           });
     });
     return started.future();
+  }
+
+  /** The label in which containers/build-image.sh records an image's toolchain versions: {language id: version line}. */
+  static final String VERSIONS_LABEL = "runner.versions";
+
+  /**
+   * Each language's toolchain version, from its image's {@link #VERSIONS_LABEL}, read through
+   * Podman's API (without blocking: the calls are asynchronous). Never fails: a language whose image
+   * cannot be read (Podman down), or carries no such label, has no version, and the start goes on.
+   */
+  static Future<Map<String, String>> toolchainVersions(Vertx vertx, RunnerConfig config) {
+    PodmanClient podman = new PodmanClient(vertx, config.podmanSocket());
+    Map<String, List<String>> languagesOf = new LinkedHashMap<>();
+    config.images().forEach((lang, image) -> languagesOf.computeIfAbsent(image, i -> new ArrayList<>()).add(lang));
+    Map<String, String> versions = new ConcurrentHashMap<>(); // the answers may come on different event loops
+    List<Future<?>> reads = new ArrayList<>();
+    languagesOf.forEach((image, langs) -> reads.add(podman.imageLabels(image).map(labels -> {
+      String label = labels.getString(VERSIONS_LABEL);
+      if (label == null) throw new IllegalStateException("it has no label " + VERSIONS_LABEL);
+      JsonObject byLanguage = new JsonObject(label);
+      for (String lang : langs) {
+        if (byLanguage.getValue(lang) instanceof String v && !v.isBlank()) versions.put(lang, v);
+      }
+      return null;
+    }).onFailure(err -> LOG.warning("no toolchain versions for " + langs + ": image " + image + ": " + err.getMessage()))));
+    return Future.join(reads).transform(ar -> {
+      podman.close();
+      return Future.succeededFuture(Map.copyOf(versions));
+    });
   }
 }

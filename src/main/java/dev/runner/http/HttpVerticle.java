@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,13 +37,16 @@ public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
   private final RunnerConfig config;
   private final List<String> languages;
+  private final Map<String, String> versions;
   private final RunRequestParser parser;
   private final BodyBudget budget;
   private ConnectionGuard connections;
   private int pendingJobs;
 
-  public HttpVerticle(RunnerConfig config) {
+  /** {@code versions}: each language's toolchain version (read by the node at start; absent: unknown). */
+  public HttpVerticle(RunnerConfig config, Map<String, String> versions) {
     this.config = config;
+    this.versions = Map.copyOf(versions);
     this.languages = config.languages().keySet().stream().sorted().toList();
     this.parser = new RunRequestParser(config.languages(), config.http().maxJobSeconds());
     this.budget = new BodyBudget(config.http().bodyBudgetBytes());
@@ -55,7 +59,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(connections::requestArrived);
     router.post("/run").handler(this::run);
     router.get("/languages").handler(ctx -> json(ctx, 200, new JsonObject().put("languages", new JsonArray(
-        languages.stream().map(id -> config.languages().get(id).describe()).toList()))));
+        languages.stream().map(id -> config.languages().get(id).describe(versions.get(id))).toList()))));
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
         .put("languages", languages).put("pending_jobs", pendingJobs)
         .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held())));

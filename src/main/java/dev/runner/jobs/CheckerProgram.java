@@ -43,10 +43,13 @@ final class CheckerProgram implements OutputCheck {
     });
   }
 
-  /** The sandbox memory a checker needs beside its program of {@code programBytes}: every file is held twice (in /work and kept). */
+  /**
+   * The sandbox memory a checker needs beside its program of {@code programBytes}, which is held twice
+   * (in /work and kept, to be restored), and a test's three files, written for its run alone.
+   */
   private long memoryBytes(long programBytes) {
     return Limits.sandboxMemoryBytes(Limits.CHECKER_MEMORY_MB,
-        2 * (programBytes + job.largestInputBytes() + Limits.OUTPUT_BYTES + job.largestAnswerBytes()));
+        2 * programBytes + job.largestInputBytes() + Limits.OUTPUT_BYTES + job.largestAnswerBytes());
   }
 
   /** The sandbox memory to lease for it. */
@@ -64,7 +67,7 @@ final class CheckerProgram implements OutputCheck {
     if (lang.compiled()) return Compilation.compile(lease, lang, code, 0, this::memoryBytes, cancelled);
     byte[] source = code.getBytes(StandardCharsets.UTF_8);
     return lease.resize(memoryBytes(source.length))
-        .compose(v -> sv.put(lang.file(), source, 0644))
+        .compose(v -> sv.put(lang.file(), source, 0644, true))
         .compose(v -> sv.run(lang.run("syntax"), new byte[0], LIMITS, true))
         .compose(r -> {
           if (r.aborted()) return Future.failedFuture(new JobCancelledException());
@@ -81,9 +84,9 @@ final class CheckerProgram implements OutputCheck {
   public Future<Judgement> check(TestCase test, Buffer output) {
     List<String> argv = new ArrayList<>(lang.compiled() ? lang.runCompiled(code, Limits.CHECKER_MEMORY_MB) : lang.run("checker"));
     FILES.forEach(f -> argv.add("/work/" + f));
-    return sv.put("input", test.input().getBytes(StandardCharsets.UTF_8), 0644)
-        .compose(v -> sv.put("output", output.getBytes(), 0644))
-        .compose(v -> sv.put("answer", test.expectedOutput().getBytes(StandardCharsets.UTF_8), 0644))
+    return sv.put("input", test.input().getBytes(StandardCharsets.UTF_8), 0644, false)
+        .compose(v -> sv.put("output", output.getBytes(), 0644, false))
+        .compose(v -> sv.put("answer", test.expectedOutput().getBytes(StandardCharsets.UTF_8), 0644, false))
         .compose(v -> sv.run(argv, new byte[0], LIMITS, false))
         .compose(r -> r.aborted() ? Future.failedFuture(new JobCancelledException()) : Future.succeededFuture(judgement(r)));
   }

@@ -39,7 +39,7 @@ final class Compilation {
     long compileMemory = Math.max(floorBytes, Limits.sandboxMemoryBytes(c.memoryMb(), 2L * source.length));
     RunLimits limits = Limits.compile(c);
     return lease.resize(compileMemory)
-        .compose(v -> sv.put(file, source, 0644))
+        .compose(v -> sv.put(file, source, 0644, false))
         .compose(v -> cancelled.isComplete() ? Future.failedFuture(new JobCancelledException())
             : sv.run(lang.compileCommand(code), new byte[0], limits, false,
                 new SupervisorClient.Collect(c.artifact(), Limits.MAX_ARTIFACT_BYTES)))
@@ -60,7 +60,7 @@ final class Compilation {
           Buffer artifact = r.artifact().bytes();
           return sv.reset()
               .compose(v -> lease.resize(runMemory.applyAsLong(artifact.length())))
-              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755))
+              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755, true))
               .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated, sha256(artifact)));
         });
   }

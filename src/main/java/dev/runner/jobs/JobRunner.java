@@ -44,7 +44,7 @@ public final class JobRunner {
             return tests.from(0, null).map(v -> JobResult.of(tests.outcomes, compiled));
           });
     } else {
-      done = sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644)
+      done = sv.put(lang.file(), job.code().getBytes(StandardCharsets.UTF_8), 0644, true)
           .compose(v -> tests.from(0, null))
           .map(v -> JobResult.of(tests.outcomes, null));
     }

@@ -59,9 +59,12 @@ public record Language(String name, List<String> aliases, String title, String f
     return a.stream().map(String::valueOf).toList();
   }
 
-  /** What GET /languages says of it. */
-  public JsonObject describe() {
-    JsonObject d = new JsonObject().put("id", name).put("aliases", new JsonArray(aliases)).put("name", title)
+  /**
+   * What GET /languages says of it; {@code version} is its toolchain's version line, as its image's
+   * build recorded it (the entry's "version" command, run in the image), or null when unknown.
+   */
+  public JsonObject describe(String version) {
+    JsonObject d = new JsonObject().put("id", name).put("aliases", new JsonArray(aliases)).put("name", title).put("version", version)
         .put("source_file", javaNaming()
             ? "the public class's name + .java, else " + file : file)
         .put("function_tests", functionTests()).put("min_memory_mb", minMemoryMb);

@@ -14,7 +14,8 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.util.List;
 
 /**
- * Thin client for the libpod REST API over Podman's unix socket: only container life cycle. Every
+ * Thin client for the libpod REST API over Podman's unix socket: container life cycle, and the
+ * images' labels (read once when a node starts). Every
  * call is bounded by {@link #CALL_TIMEOUT_MS}: a hung Podman fails the call, never holds a pool slot.
  */
 public final class PodmanClient {
@@ -67,6 +68,17 @@ public final class PodmanClient {
     return call(HttpMethod.POST, "/containers/" + id + "/update")
         .sendJsonObject(body)
         .compose(r -> r.statusCode() / 100 == 2 ? Future.succeededFuture() : expect(r, 201, "update").mapEmpty());
+  }
+
+  /** An image's labels, {@code GET /images/{name}/json}'s {@code Labels}; empty when it has none. */
+  public Future<JsonObject> imageLabels(String image) {
+    return call(HttpMethod.GET, "/images/" + image + "/json")
+        .send()
+        .compose(r -> expect(r, 200, "inspect image " + image))
+        .map(r -> {
+          JsonObject labels = r.bodyAsJsonObject().getJsonObject("Labels");
+          return labels == null ? new JsonObject() : labels;
+        });
   }
 
   /** Names of the containers, running or not, that carry this label with this value. */

@@ -15,6 +15,7 @@ public record RunLimits(long cpuMs, long wallMs, long stdoutBytes, long stderrBy
     this(cpuMs, wallMs, stdoutBytes, stderrBytes, fileBytes, processes, openFiles, threadsOnly, DEFAULT_STACK_BYTES);
   }
 
+  /** The RUN header's limit fields, all of them: the supervisor refuses a RUN without any one. */
   String header() {
     return "cpu_ms=" + cpuMs + " wall_ms=" + wallMs + " out_bytes=" + stdoutBytes + " err_bytes=" + stderrBytes
         + " fsize_bytes=" + fileBytes + " nproc=" + processes + " nofile=" + openFiles + " nofork=" + (threadsOnly ? 1 : 0)

@@ -54,10 +54,15 @@ public final class SupervisorClient {
     return client.connect(SocketAddress.domainSocketAddress(socketPath)).map(s -> new SupervisorClient(vertx, s));
   }
 
-  public Future<Void> put(String name, byte[] data, int mode) {
+  /**
+   * Writes /work/NAME. {@code keep}: the supervisor keeps a copy and restores the file as it was
+   * before every test of the job (the code, a compiled program); otherwise the file is there for the
+   * next run only and gone at the wipe after it (a test's own data).
+   */
+  public Future<Void> put(String name, byte[] data, int mode, boolean keep) {
     byte[] n = name.getBytes(StandardCharsets.UTF_8);
-    Buffer req = Buffer.buffer("PUT name_len=" + n.length + " data_len=" + data.length + " mode=" + mode + "\n")
-        .appendBytes(n).appendBytes(data);
+    Buffer req = Buffer.buffer("PUT name_len=" + n.length + " data_len=" + data.length + " mode=" + mode
+        + " keep=" + (keep ? 1 : 0) + "\n").appendBytes(n).appendBytes(data);
     return bounded(send(req)).compose(r -> expectVerb(r, "OK"));
   }
 
@@ -103,7 +108,8 @@ public final class SupervisorClient {
   public Future<RunResult> run(List<String> argv, byte[] stdin, RunLimits limits, boolean report, Collect collect) {
     Buffer args = Buffer.buffer();
     argv.forEach(a -> args.appendString(a).appendByte((byte) 0));
-    String collecting = collect == null ? "" : " collect=" + collect.name() + " collect_max=" + collect.maxBytes();
+    // Every field, every time: the supervisor refuses a request that lacks one.
+    String collecting = collect == null ? " collect= collect_max=0" : " collect=" + collect.name() + " collect_max=" + collect.maxBytes();
     Buffer req = Buffer.buffer("RUN argv_len=" + args.length() + " stdin_len=" + stdin.length + " " + limits.header()
         + " report=" + (report ? 1 : 0) + collecting + "\n").appendBuffer(args).appendBytes(stdin);
     return send(req).compose(r -> {
@@ -117,6 +123,11 @@ public final class SupervisorClient {
           f.get("cpu_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1, f.get("aborted") == 1,
           b.getBuffer(0, out), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, out + err + rep), artifact));
     });
+  }
+
+  /** Sends a request as it is and gives the reply's header line: for tests of the protocol itself. */
+  Future<String> exchange(Buffer request) {
+    return bounded(send(request)).map(Reply::line);
   }
 
   public Future<Void> close() {

@@ -47,7 +47,7 @@ class HttpGuardTest {
     vertx = Vertx.vertx();
     vertx.eventBus().<JsonObject>consumer(JobRequest.address("python"), jobs::add);
     vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancellations.add(m.body()));
-    vertx.deployVerticle(new HttpVerticle(config)).await();
+    vertx.deployVerticle(new HttpVerticle(config, Map.of())).await();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
   }
 

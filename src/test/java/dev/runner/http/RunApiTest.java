@@ -354,6 +354,25 @@ class RunApiTest {
   }
 
   @Test
+  void everyLanguageShowsItsToolchainVersionFromItsImage() {
+    HttpResponse<Buffer> r = client.get("/languages").send().await();
+    assertEquals(200, r.statusCode());
+    JsonArray languages = r.bodyAsJsonObject().getJsonArray("languages");
+    assertEquals(node.config.languages().size(), languages.size());
+    for (int i = 0; i < languages.size(); i++) {
+      JsonObject l = languages.getJsonObject(i);
+      String id = l.getString("id"), version = l.getString("version");
+      assertNotNull(version, id + ": " + l.encode());
+      assertFalse(version.isBlank() || version.contains("\n"), id + ": " + version);
+      if (id.equals("c") || id.startsWith("cpp")) assertTrue(version.contains("12."), id + ": " + version);
+      if (id.equals("java")) assertTrue(version.startsWith("javac 17"), version);
+      if (id.equals("python")) assertTrue(version.startsWith("Python 3.11"), version);
+      if (id.equals("py2")) assertTrue(version.startsWith("Python 2.7"), version);
+      if (id.equals("javascript")) assertTrue(version.startsWith("v18."), version);
+    }
+  }
+
+  @Test
   void healthAnswers() {
     HttpResponse<Buffer> r = client.get("/health").send().await();
     assertEquals(200, r.statusCode());

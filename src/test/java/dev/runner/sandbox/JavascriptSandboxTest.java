@@ -26,7 +26,7 @@ class JavascriptSandboxTest {
     String code = "const lines = require('fs').readFileSync(0, 'utf8').trim().split(' ');\n"
         + "console.log(lines.map(Number).reduce((a, b) => a + b, 0), process.getuid());\n";
     Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.template("javascript", "test"), 256L << 20)
-        .onComplete(ctx.succeeding(sandbox -> sandbox.supervisor().put("main.js", code.getBytes(StandardCharsets.UTF_8), 0644)
+        .onComplete(ctx.succeeding(sandbox -> sandbox.supervisor().put("main.js", code.getBytes(StandardCharsets.UTF_8), 0644, true)
             .compose(v -> sandbox.supervisor().run(List.of("/usr/bin/node", "main.js"), "1 2 39".getBytes(StandardCharsets.UTF_8), LIMITS, false))
             .eventually(sandbox::destroy)
             .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
@@ -50,7 +50,7 @@ class JavascriptSandboxTest {
         + "});\n";
     RunLimits threadsOnly = new RunLimits(5000, 5000, 1 << 20, 64 << 10, 16 << 20, 64, 64, true);
     Sandbox.launch(vertx, podman, vertx.createNetClient(), TestEnvironment.template("javascript", "test"), 256L << 20)
-        .onComplete(ctx.succeeding(sandbox -> sandbox.supervisor().put("main.js", code.getBytes(StandardCharsets.UTF_8), 0644)
+        .onComplete(ctx.succeeding(sandbox -> sandbox.supervisor().put("main.js", code.getBytes(StandardCharsets.UTF_8), 0644, true)
             .compose(v -> sandbox.supervisor().run(List.of("/usr/bin/node", "main.js"), new byte[0], threadsOnly, false))
             .eventually(sandbox::destroy)
             .onComplete(ctx.succeeding(r -> ctx.verify(() -> {

@@ -9,11 +9,14 @@ import dev.runner.TestEnvironment;
 import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -150,7 +153,7 @@ class SandboxTest {
     String spoil = "import os\nfor d in ['/work', '/tmp', '/dev/shm']: open(d + '/left', 'w').write('1')\n"
         + "os.unlink('/work/prog.txt'); open('/work/prog.txt', 'w').write('changed')\nprint('spoiled')";
     String look = "import os\nprint(sorted(os.listdir('/work')), os.listdir('/tmp'), os.listdir('/dev/shm'), open('/work/prog.txt').read())";
-    check(ctx, sandbox.supervisor().put("prog.txt", "original".getBytes(StandardCharsets.UTF_8), 0644)
+    check(ctx, sandbox.supervisor().put("prog.txt", "original".getBytes(StandardCharsets.UTF_8), 0644, true)
         .compose(v -> python(spoil, ""))
         .compose(r -> {
           assertEquals("spoiled\n", out(r));
@@ -218,5 +221,94 @@ class SandboxTest {
         + "try:\n subprocess.run(['/bin/true']); print('spawned')\nexcept OSError as e: print('spawn', e.errno)";
     check(ctx, sandbox.supervisor().run(List.of("/usr/bin/python3", "-c", code), new byte[0], threadsOnly, false),
         r -> assertEquals("thread\nfork 11\nspawn 11\n", out(r)));
+  }
+
+  /** A RUN header with every field but {@code drop}, and {@code extra} added, for the argv given. */
+  private static Buffer rawRun(Buffer args, String drop, String extra) {
+    String fields = "argv_len=" + args.length() + " stdin_len=0 " + LIMITS.header() + " report=0 collect= collect_max=0";
+    StringBuilder header = new StringBuilder("RUN");
+    for (String f : fields.split(" ")) if (!f.startsWith(drop + "=")) header.append(' ').append(f);
+    return Buffer.buffer(header + extra + "\n").appendBuffer(args);
+  }
+
+  @Test
+  void aRequestMissingAFieldIsRefusedNamingItAndTheSupervisorStillAnswers(VertxTestContext ctx) {
+    Buffer args = Buffer.buffer();
+    for (String a : List.of("/usr/bin/python3", "-c", "open('/work/ran', 'w').write('1')")) args.appendString(a).appendByte((byte) 0);
+    SupervisorClient sv = sandbox.supervisor();
+    check(ctx, sv.exchange(rawRun(args, "cpu_ms", "")).compose(line -> {
+      assertEquals("ERR missing field cpu_ms", line);
+      return sv.exchange(rawRun(args, "nofork", ""));
+    }).compose(line -> {
+      assertEquals("ERR missing field nofork", line);
+      return sv.exchange(rawRun(args, "wall_ms", " wall_ms=2s"));
+    }).compose(line -> {
+      assertEquals("ERR bad field wall_ms", line);
+      return sv.exchange(rawRun(args, "report", " report=2"));
+    }).compose(line -> {
+      assertEquals("ERR bad field report", line);
+      return sv.exchange(rawRun(args, "", " nofrok=1"));
+    }).compose(line -> {
+      assertEquals("ERR unknown field nofrok", line);
+      return sv.exchange(Buffer.buffer("PUT name_len=1 data_len=2 mode=420\nxab"));
+    }).compose(line -> {
+      assertEquals("ERR missing field keep", line);
+      return sv.exchange(Buffer.buffer("PING x=1\n"));
+    }).compose(line -> {
+      assertEquals("ERR unknown field x", line);
+      return sv.ping();
+    }).compose(v -> python("import os\nprint(os.listdir('/work'))", "")), r -> {
+      assertEquals("[]\n", out(r)); // none of the refused requests ran or wrote anything
+      assertFalse(sv.isClosed());
+    });
+  }
+
+  @Test
+  void aFileNotKeptIsThereForItsRunAndGoneAfter(VertxTestContext ctx) {
+    SupervisorClient sv = sandbox.supervisor();
+    check(ctx, sv.put("data.txt", "per-test data".getBytes(StandardCharsets.UTF_8), 0644, false)
+        .compose(v -> python("import os\nprint(open('/work/data.txt').read(), oct(os.stat('/work/data.txt').st_mode & 0o777))", ""))
+        .compose(r -> {
+          assertEquals("per-test data 0o644\n", out(r));
+          return python("import os\nprint(os.listdir('/work'))", "");
+        })
+        .eventually(sv::reset), r -> assertEquals("[]\n", out(r)));
+  }
+
+  @Test
+  void keptFilesAreRestoredAfterATestDeletedReplacedOrMovedThem(VertxTestContext ctx) {
+    SupervisorClient sv = sandbox.supervisor();
+    String spoil = "import os\nos.unlink('/work/a.sh'); os.symlink('/etc/passwd', '/work/a.sh')\n"
+        + "os.rename('/work/b.txt', '/work/moved'); os.unlink('/work/c.txt')\nprint(sorted(os.listdir('/work')))";
+    String look = "import os\nfor n in sorted(os.listdir('/work')):\n"
+        + " p = '/work/' + n; print(n, os.path.islink(p), oct(os.stat(p).st_mode & 0o777), open(p).read())";
+    check(ctx, sv.put("a.sh", "echo a".getBytes(StandardCharsets.UTF_8), 0755, true)
+        .compose(v -> sv.put("b.txt", "bee".getBytes(StandardCharsets.UTF_8), 0644, true))
+        .compose(v -> sv.put("c.txt", new byte[0], 0644, true))
+        .compose(v -> python(spoil, ""))
+        .compose(r -> {
+          assertEquals("['a.sh', 'moved']\n", out(r));
+          return python(look, "");
+        })
+        .eventually(sv::reset), r -> assertEquals("a.sh False 0o755 echo a\nb.txt False 0o644 bee\nc.txt False 0o644 \n", out(r)));
+  }
+
+  @Test
+  void aLargeFileIsStreamedInAndRestoredWhole(VertxTestContext ctx) throws Exception {
+    byte[] data = new byte[40 << 20];
+    for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 31 + (i >>> 13));
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    String hash = "import hashlib, os\nh = hashlib.sha256()\nwith open('/work/big.bin', 'rb') as f:\n"
+        + " for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)\n"
+        + "print(os.path.getsize('/work/big.bin'), h.hexdigest())\nos.unlink('/work/big.bin')";
+    SupervisorClient sv = sandbox.supervisor();
+    String expected = data.length + " " + sha + "\n";
+    check(ctx, sv.put("big.bin", data, 0644, true)
+        .compose(v -> python(hash, ""))
+        .compose(r -> {
+          assertEquals(expected, out(r));
+          return python(hash, ""); // deleted by the first: restored from the kept copy
+        })
+        .eventually(sv::reset), r -> assertEquals(expected, out(r)));
   }
 }
