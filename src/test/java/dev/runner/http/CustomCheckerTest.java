@@ -144,10 +144,10 @@ class CustomCheckerTest {
     String leaky = "import sys\nfor p in sys.argv[1:4]:\n    t = open(p).read()\n    print(t)\n    print(t, file=sys.stderr)\n"
         + "sys.exit(int(open(sys.argv[3]).read().split()[0]) % 2)\n";
     String secret = "SECRET-ANSWER-4242";
-    // The contestant's program looks for the answer in every file it can reach.
+    // The contestant's program looks for the answer in every file it can reach (its own source spells it in two halves).
     String snoop = "import os\nfound = []\nfor top in ['/work', '/tmp', '/dev/shm', '/opt', '/var', '/run', '/home', '/root', '/mnt']:\n"
         + "  for root, dirs, files in os.walk(top):\n"
-        + "    for f in files:\n        try:\n            if b'SECRET-ANSWER' in open(os.path.join(root, f), 'rb').read(1 << 20): found.append(f)\n"
+        + "    for f in files:\n        try:\n            if b'SECRET' + b'-ANSWER' in open(os.path.join(root, f), 'rb').read(1 << 20): found.append(f)\n"
         + "        except Exception: pass\nprint(found)\n";
     JsonObject req = new JsonObject().put("language", "python").put("code", snoop).put("timeout_seconds", 10)
         .put("checker", custom("python", leaky).getJsonObject("checker"))
