@@ -33,7 +33,7 @@
  *       collect=NAME: after the run, /work/NAME (a compiler's output) is sent back after the other
  *       blobs, if it is a regular file of at most collect_max bytes (never through a link);
  *       collect= (empty): nothing is sent back.
- *     -> RESULT exit= signal= cpu_ms= wall_ms= mem_kb= tle= ole= oom= aborted= out_len= err_len=
+ *     -> RESULT exit= signal= cpu_ms= sys_ms= wall_ms= mem_kb= tle= ole= oom= aborted= out_len= err_len=
  *        err_trunc= report_len= artifact_status= artifact_len=  <stdout><stderr><report><artifact>
  *        artifact_status: 0 sent (or none asked), 1 missing, 2 larger than collect_max, 3 not a file
  *     -> ERR setup: msg   when a limit, privilege or filter step failed: the program never ran
@@ -45,7 +45,7 @@
  *   RESET                                       -> OK | ERR msg
  *     kills all, wipes the writable dirs and forgets the kept files: the end of a job.
  * cpu_ms covers every process of the test (they are all reaped by us; the cgroup's CPU counter
- * covers the rest); mem_kb is the largest peak RSS among them; oom=1 when the cgroup's OOM-kill count
+ * covers the rest), sys_ms its kernel-side part as the reaped processes report it; mem_kb is the largest peak RSS among them; oom=1 when the cgroup's OOM-kill count
  * rose during the test. The cgroup is read as v1 or v2, whichever the sandbox has (find_cgroup).
  * The supervisor knows nothing of expected outputs: it only runs and measures.
  */
@@ -891,6 +891,10 @@ static void exec_child(char **argv, int in_fd, int out_fd, int err_fd, int repor
     setup_failed(sfd, "execve");
 }
 
+static long long sys_ms_of(const struct rusage *ru) {
+    return ru->ru_stime.tv_sec * 1000LL + ru->ru_stime.tv_usec / 1000;
+}
+
 static long long cpu_ms_of(const struct rusage *ru) {
     return ru->ru_utime.tv_sec * 1000LL + ru->ru_utime.tv_usec / 1000 + ru->ru_stime.tv_sec * 1000LL +
            ru->ru_stime.tv_usec / 1000;
@@ -1064,6 +1068,8 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
         long long others = (cg_after - cg_before) / 1000 - (cpu_ms_of(&self_after) - cpu_ms_of(&self_before));
         if (others > cpu) cpu = others;
     }
+    /* The kernel-side part, as the reaped processes report it (the cgroup's counter does not split it). */
+    long long sys = sys_ms_of(&tree_after) - sys_ms_of(&tree_before);
     if (cpu > lim->cpu_ms) tle = 1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     if (sig == SIGXCPU) tle = 1;
@@ -1089,9 +1095,9 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
         }
     }
     int rc = reply(sock,
-                   "RESULT exit=%d signal=%d cpu_ms=%lld wall_ms=%lld mem_kb=%ld tle=%d ole=%d oom=%d aborted=%d "
+                   "RESULT exit=%d signal=%d cpu_ms=%lld sys_ms=%lld wall_ms=%lld mem_kb=%ld tle=%d ole=%d oom=%d aborted=%d "
                    "out_len=%zu err_len=%zu err_trunc=%d report_len=%zu artifact_status=%d artifact_len=%lld",
-                   code, sig, cpu, wall, peak_kb, tle, ole, oom, aborted, caps[0].len, caps[1].len,
+                   code, sig, cpu, sys, wall, peak_kb, tle, ole, oom, aborted, caps[0].len, caps[1].len,
                    caps[1].overflow, caps[2].len, artifact_status, artifact_len);
     if (rc == 0) rc = write_full(sock, caps[0].buf, caps[0].len);
     if (rc == 0) rc = write_full(sock, caps[1].buf, caps[1].len);

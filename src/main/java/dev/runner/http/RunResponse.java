@@ -52,7 +52,7 @@ final class RunResponse {
             .put("actual_output", o.stdout()).put("actual_output_truncated", o.stdoutTruncated())
             .put("stderr", o.stderr()).put("stderr_truncated", o.stderrTruncated())
             .put("exit_code", o.exitCode())
-            .put("execution_time_ms", o.wallMs()).put("cpu_time_ms", o.cpuMs()).put("memory_usage_mb", mb(o.memoryKb()))
+            .put("execution_time_ms", o.wallMs()).put("cpu_time_ms", o.cpuMs()).put("sys_time_ms", o.sysMs()).put("memory_usage_mb", mb(o.memoryKb()))
             .put("error", o.error()).put("checker_message", o.checkerMessage()));
       }
       if (!passed && (shown < 0 || (job.tests().get(shown).hidden() && !test.hidden()))) shown = i;

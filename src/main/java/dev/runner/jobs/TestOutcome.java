@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * or did not run. {@code checkerMessage}: what a custom checker said of a visible test, else null.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record TestOutcome(String id, Verdict verdict, Integer exitCode, int signal, long wallMs, long cpuMs, long memoryKb,
+public record TestOutcome(String id, Verdict verdict, Integer exitCode, int signal, long wallMs, long cpuMs, long sysMs,
+                          long memoryKb,
                           String stdout, boolean stdoutTruncated, String stderr, boolean stderrTruncated, String error,
                           String checkerMessage) {
 
@@ -18,12 +19,12 @@ public record TestOutcome(String id, Verdict verdict, Integer exitCode, int sign
   static TestOutcome ran(String id, Verdict verdict, RunResult r, String stdout, boolean stdoutTruncated, String stderr,
                          boolean stderrTruncated, String error, String checkerMessage) {
     boolean exited = r.signal() == 0 && !r.timeLimit() && !r.outputLimit();
-    return new TestOutcome(id, verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.memoryKb(),
+    return new TestOutcome(id, verdict, exited ? r.exitCode() : null, r.signal(), r.wallMs(), r.cpuMs(), r.sysMs(), r.memoryKb(),
         stdout, stdoutTruncated, stderr, stderrTruncated, error, checkerMessage);
   }
 
   /** A test that never ran (a compile error); {@code stderr} is the compiler's message, where shown. */
   static TestOutcome notRun(String id, Verdict verdict, String stderr, boolean stderrTruncated, String error) {
-    return new TestOutcome(id, verdict, null, 0, 0, 0, 0, "", false, stderr, stderrTruncated, error, null);
+    return new TestOutcome(id, verdict, null, 0, 0, 0, 0, 0, "", false, stderr, stderrTruncated, error, null);
   }
 }

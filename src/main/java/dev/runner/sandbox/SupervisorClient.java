@@ -120,7 +120,7 @@ public final class SupervisorClient {
       RunResult.Artifact artifact = collect == null ? null
           : new RunResult.Artifact(f.get("artifact_status").intValue(), b.getBuffer(out + err + rep, b.length()));
       return Future.succeededFuture(new RunResult(f.get("exit").intValue(), f.get("signal").intValue(),
-          f.get("cpu_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1, f.get("aborted") == 1,
+          f.get("cpu_ms"), f.get("sys_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1, f.get("aborted") == 1,
           b.getBuffer(0, out), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, out + err + rep), artifact));
     });
   }

@@ -20,7 +20,7 @@ class RunResponseTest {
       new TestCase("h1", true, "secret-in", "secret-out", "d")), 5000, 256, new Checker.Lines());
 
   private static TestOutcome outcome(String id, Verdict v, String out, long ms, long kb) {
-    return new TestOutcome(id, v, v == Verdict.TLE ? null : 0, 0, ms, ms, kb, out, false, "err-" + id, false, null, null);
+    return new TestOutcome(id, v, v == Verdict.TLE ? null : 0, 0, ms, ms, 0, kb, out, false, "err-" + id, false, null, null);
   }
 
   @Test
