@@ -47,14 +47,14 @@ final class CheckerProgram implements OutputCheck {
    * The sandbox memory a checker needs beside its program of {@code programBytes}, which is held twice
    * (in /work and kept, to be restored), and a test's three files, written for its run alone.
    */
-  private long memoryBytes(long programBytes) {
+  private static long memoryBytes(JobRequest job, long programBytes) {
     return Limits.sandboxMemoryBytes(Limits.CHECKER_MEMORY_MB,
         2 * programBytes + job.largestInputBytes() + Limits.OUTPUT_BYTES + job.largestAnswerBytes());
   }
 
-  /** The sandbox memory to lease for it. */
+  /** The sandbox memory to lease for it: what it runs with when its source is its program (Python, JavaScript). */
   static long leaseBytes(JobRequest job) {
-    return Limits.sandboxMemoryBytes(Limits.CHECKER_MEMORY_MB, 2L * ((Checker.Custom) job.checker()).code().length());
+    return memoryBytes(job, ((Checker.Custom) job.checker()).code().getBytes(StandardCharsets.UTF_8).length);
   }
 
   /** The longest it may take in a job: its compile and a run per test. */
@@ -64,10 +64,9 @@ final class CheckerProgram implements OutputCheck {
 
   /** Compiles or syntax-checks the checker; a failure makes every test JE. */
   Future<CompileOutcome> prepare(Future<Void> cancelled) {
-    if (lang.compiled()) return Compilation.compile(lease, lang, code, 0, this::memoryBytes, cancelled);
+    if (lang.compiled()) return Compilation.compile(lease, lang, code, 0, artifact -> memoryBytes(job, artifact), cancelled);
     byte[] source = code.getBytes(StandardCharsets.UTF_8);
-    return lease.resize(memoryBytes(source.length))
-        .compose(v -> sv.put(lang.file(), source, 0644, true))
+    return sv.put(lang.file(), source, 0644, true)
         .compose(v -> sv.run(lang.run("syntax"), new byte[0], LIMITS, true))
         .compose(r -> {
           if (r.aborted()) return Future.failedFuture(new JobCancelledException());

@@ -25,7 +25,7 @@ public final class JobRunner {
   public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, OutputCheck check,
                                       Future<Void> cancelled) {
     SupervisorClient sv = lease.sandbox().supervisor();
-    RunLimits limits = Limits.test(lang, job);
+    RunLimits limits = Limits.test(job);
     boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {
       if (!finished[0]) sv.abort();

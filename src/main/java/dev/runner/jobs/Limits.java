@@ -30,10 +30,8 @@ public final class Limits {
   private static final int FILE_BYTES = 64 << 20;
   private static final int PROCESSES = 64;
   private static final int OPEN_FILES = 256;
-  /** A compiled program's least stack: deep recursion is normal in contest solutions. */
+  /** The least stack of a program: deep recursion is normal in contest solutions. */
   private static final long MIN_STACK_BYTES = 64L << 20;
-  /** Interpreters keep the usual stack, which their threads' stacks default to. */
-  private static final long INTERPRETER_STACK_BYTES = 8L << 20;
 
   // Compiles and checkers.
   /** The largest program a compiler may make (the compile's file size limit is above it, so it can say so). */
@@ -47,9 +45,14 @@ public final class Limits {
   /** Room the supervisor needs beside the program: its own pages and the captured output. */
   private static final long SUPERVISOR_MB = 3;
 
-  /** A test of this job: its time limit for CPU and wall time; a compiled program's stack may take its whole memory limit. */
-  static RunLimits test(Language lang, JobRequest job) {
-    long stack = lang.compiled() ? Math.max(MIN_STACK_BYTES, (long) job.memoryMb() << 20) : INTERPRETER_STACK_BYTES;
+  /**
+   * A test of this job: its time limit for CPU and wall time; the stack may take the whole memory
+   * limit, at least 64 MB (only what is touched counts against the memory limit). Interpreters too:
+   * CPython recursion through C (an lru_cache'd function) overflows 8 MB at 30,000 levels; Node is
+   * given a V8 stack of 48 MB (its --stack-size in languages.json) within it.
+   */
+  static RunLimits test(JobRequest job) {
+    long stack = Math.max(MIN_STACK_BYTES, (long) job.memoryMb() << 20);
     return new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_BYTES, RETURNED_OUTPUT, FILE_BYTES, PROCESSES, OPEN_FILES,
         false, stack);
   }

@@ -166,6 +166,18 @@ class CompiledLanguagesTest {
         test("", "fine"))).getString("verdict"));
   }
 
+  /** Interpreters have the big stack too: a memoized Python recursion and a plain JavaScript one, 100,000 deep. */
+  @Test
+  void deepRecursionInInterpreters() {
+    String py = "import sys\nfrom functools import lru_cache\nsys.setrecursionlimit(10**6)\n"
+        + "@lru_cache(None)\ndef depth(n):\n    return 0 if n == 0 else depth(n - 1) + 1\nprint(depth(100000))\n";
+    JsonObject r = first(run("python", py, new JsonObject(), test("", "100000")));
+    assertEquals("OK", r.getString("verdict"), r.encode());
+    String js = "const depth = (n) => (n === 0 ? 0 : depth(n - 1) + 1);\nconsole.log(depth(100000));\n";
+    r = first(run("javascript", js, new JsonObject(), test("", "100000")));
+    assertEquals("OK", r.getString("verdict"), r.encode());
+  }
+
   /** A million frames of about 100 bytes: beyond the usual 8 MB stack, within the 256 MB memory limit. */
   @Test
   void deepRecursionHasTheStackItNeeds() {
