@@ -4,6 +4,7 @@ import dev.runner.cluster.Cluster;
 import dev.runner.config.RunnerConfig;
 import dev.runner.http.HttpVerticle;
 import dev.runner.jobs.WorkerVerticle;
+import dev.runner.metrics.RunnerMetrics;
 import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,7 +19,8 @@ import java.util.logging.Logger;
 
 /**
  * Starts one node: the clustered Vert.x, a worker verticle (the sandboxes) and the HTTP verticle,
- * which is handed the toolchains' versions read from the images' labels here, once.
+ * which is handed the toolchains' versions read from the images' labels here, once. Both record in
+ * the node's {@link RunnerMetrics}, which the HTTP verticle serves at GET /metrics.
  */
 public final class Main {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
@@ -52,16 +54,17 @@ public final class Main {
   /** Starts a node; closing the returned Vertx stops it and removes its sandboxes. */
   public static Future<Vertx> start(RunnerConfig config) {
     Promise<Vertx> started = Promise.promise(); // not tied to the node's context, which a failed start closes
-    Cluster.start(config).onComplete(cluster -> {
+    RunnerMetrics metrics = new RunnerMetrics(config); // the node's own registry, closed with its Vert.x
+    Cluster.start(config, metrics).onComplete(cluster -> {
       if (cluster.failed()) {
         started.fail(cluster.cause());
         return;
       }
       Vertx vertx = cluster.result();
       Future<Map<String, String>> versions = toolchainVersions(vertx, config);
-      vertx.deployVerticle(new WorkerVerticle(config))
+      vertx.deployVerticle(new WorkerVerticle(config, metrics))
           .compose(id -> versions)
-          .compose(v -> vertx.deployVerticle(new HttpVerticle(config, v)))
+          .compose(v -> vertx.deployVerticle(new HttpVerticle(config, v, metrics)))
           .onSuccess(id -> started.complete(vertx))
           .onFailure(err -> {
             LOG.severe("the node did not start: " + err);

@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.runner.config.RunnerConfig;
+import dev.runner.metrics.RunnerMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -22,7 +23,8 @@ import java.util.List;
 public final class Cluster {
   private Cluster() {}
 
-  public static Future<Vertx> start(RunnerConfig config) {
+  /** {@code metrics}: the node's registry, which Vert.x records its own metrics (HTTP, event bus) in. */
+  public static Future<Vertx> start(RunnerConfig config, RunnerMetrics metrics) {
     Config hz = ConfigUtil.loadConfig();
     hz.setClusterName(config.clusterName());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
@@ -42,7 +44,9 @@ public final class Cluster {
     join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.clusterMembers().split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList());
     VertxOptions options = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(0));
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+        .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(0))
+        .setMetricsOptions(metrics.vertxMetricsOptions());
+    return Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory())
+        .withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
   }
 }

@@ -4,6 +4,7 @@ import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.Limits;
 import dev.runner.jobs.JobResult;
+import dev.runner.metrics.RunnerMetrics;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -40,12 +42,22 @@ public final class HttpVerticle extends VerticleBase {
   private final Map<String, String> versions;
   private final RunRequestParser parser;
   private final BodyBudget budget;
+  private final RunnerMetrics metrics;
   private ConnectionGuard connections;
   private int pendingJobs;
 
-  /** {@code versions}: each language's toolchain version (read by the node at start; absent: unknown). */
+  /** A verticle with metrics of its own (GET /metrics serves only the runner's, all zero). */
   public HttpVerticle(RunnerConfig config, Map<String, String> versions) {
+    this(config, versions, new RunnerMetrics(config));
+  }
+
+  /**
+   * {@code versions}: each language's toolchain version (read by the node at start; absent: unknown);
+   * {@code metrics}: the node's, served at GET /metrics.
+   */
+  public HttpVerticle(RunnerConfig config, Map<String, String> versions, RunnerMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.versions = Map.copyOf(versions);
     this.languages = config.languages().keySet().stream().sorted().toList();
     this.parser = new RunRequestParser(config.languages(), config.http().maxJobSeconds());
@@ -63,6 +75,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
         .put("languages", languages).put("pending_jobs", pendingJobs)
         .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held())));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry())); // in memory: no blocking
     router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
     router.errorHandler(413, ctx -> error(ctx, 413, "the request body is larger than " + (Limits.MAX_BODY_BYTES >> 20) + " MB"));

@@ -2,6 +2,7 @@ package dev.runner.jobs;
 
 import dev.runner.config.RunnerConfig;
 import dev.runner.lang.Language;
+import dev.runner.metrics.RunnerMetrics;
 import dev.runner.podman.PodmanClient;
 import dev.runner.sandbox.JobCancelledException;
 import dev.runner.sandbox.NoSandboxException;
@@ -16,6 +17,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,21 +31,32 @@ import java.util.stream.Stream;
  * a verdict: Podman or the supervisor failed) is retried once on a fresh sandbox; otherwise the
  * reply is a failure with 503, so the caller never waits forever. A cancellation (its client went
  * away) drops a waiting job from the line and aborts a running one; its sandbox goes back, reset.
+ * Every job it ends, and its pools' sizes, go into the node's {@link RunnerMetrics}.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(WorkerVerticle.class.getName());
   public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
   public static final int CANCELLED = 499;
+  /** How often the pools' sizes are copied into the metrics (and at every job's end). */
+  static final long POOL_SAMPLE_MS = 1_000;
   /** By image: the jobs' sandboxes, and (started at a first custom checker) the checker programs'. */
   private final Map<String, SandboxPool> pools = new HashMap<>();
   private final Map<String, SandboxPool> checkerPools = new HashMap<>();
   private final Map<String, Promise<Void>> running = new HashMap<>();
+  private final RunnerMetrics metrics;
   private PodmanClient podman;
   private NetClient net;
+  private long sampler = -1;
 
   public WorkerVerticle(RunnerConfig config) {
+    this(config, new RunnerMetrics(config));
+  }
+
+  /** {@code metrics}: the node's, where jobs, verdicts and the pools' sizes are recorded. */
+  public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
   }
 
   @Override
@@ -66,6 +79,7 @@ public final class WorkerVerticle extends VerticleBase {
           });
           consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancel(m.body().getString("id")))
               .completion());
+          sampler = vertx.setPeriodic(POOL_SAMPLE_MS, t -> samplePools());
           return Future.all(consumers);
         });
   }
@@ -80,11 +94,13 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void handle(Message<JsonObject> message, Language lang, SandboxPool pool) {
+    long arrived = System.nanoTime();
     JobRequest job;
     try {
       job = JobRequest.fromJson(message.body());
     } catch (RuntimeException e) {
-      message.fail(400, "malformed job: " + e.getMessage());
+      message.fail(400, "malformed job: " + e.getMessage()); // the client gets a 503
+      metrics.jobFinished(lang.name(), RunnerMetrics.Outcome.UNAVAILABLE, Duration.ofNanos(System.nanoTime() - arrived));
       return;
     }
     Promise<Void> cancelled = Promise.promise();
@@ -96,7 +112,38 @@ public final class WorkerVerticle extends VerticleBase {
       } else {
         message.fail(ar.cause() instanceof JobCancelledException ? CANCELLED : UNAVAILABLE, ar.cause().getMessage());
       }
+      record(lang, ar, Duration.ofNanos(System.nanoTime() - arrived));
     });
+  }
+
+  /** A finished job in the node's metrics: its outcome, its time here, its tests' verdicts. */
+  private void record(Language lang, AsyncResult<JobResult> ar, Duration took) {
+    RunnerMetrics.Outcome outcome;
+    if (ar.failed()) {
+      outcome = ar.cause() instanceof JobCancelledException ? RunnerMetrics.Outcome.CANCELLED : RunnerMetrics.Outcome.UNAVAILABLE;
+    } else {
+      List<TestOutcome> tests = ar.result().tests();
+      tests.forEach(t -> metrics.verdict(lang.name(), t.verdict()));
+      // A compile error (or a parse error, which the harness reports) is every test's CE.
+      outcome = tests.stream().anyMatch(t -> t.verdict() == Verdict.CE) ? RunnerMetrics.Outcome.COMPILE_ERROR
+          : tests.stream().allMatch(t -> t.verdict() == Verdict.OK) ? RunnerMetrics.Outcome.OK : RunnerMetrics.Outcome.FAILED;
+    }
+    metrics.jobFinished(lang.name(), outcome, took);
+    samplePools();
+  }
+
+  /** The pools' sizes into the metrics, by image (its jobs' and checkers' pools together). */
+  private void samplePools() {
+    Map<String, int[]> byImage = new HashMap<>();
+    for (Map<String, SandboxPool> kind : List.of(pools, checkerPools)) {
+      kind.forEach((image, p) -> {
+        int[] n = byImage.computeIfAbsent(image, i -> new int[3]);
+        n[0] += p.idleCount();
+        n[1] += p.leasedCount();
+        n[2] += p.waitingCount();
+      });
+    }
+    byImage.forEach((image, n) -> metrics.sandboxes(image, n[0], n[1], n[2]));
   }
 
   private Future<JobResult> runOn(SandboxPool pool, Language lang, JobRequest job, Future<Void> cancelled, int retries) {
@@ -163,6 +210,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (sampler >= 0) vertx.cancelTimer(sampler);
     return Future.join(Stream.concat(pools.values().stream(), checkerPools.values().stream()).map(SandboxPool::close).toList())
         .onComplete(v -> podman.close());
   }

@@ -240,6 +240,21 @@ public final class SandboxPool {
     }
   }
 
+  /** Started sandboxes free to lend now (for the metrics; from the pool's verticle, like the rest). */
+  public int idleCount() {
+    return idle.size();
+  }
+
+  /** Started sandboxes not idle: lent to a job, or being reset or refitted for one. */
+  public int leasedCount() {
+    return all.size() - idle.size();
+  }
+
+  /** Jobs waiting for a sandbox. */
+  public int waitingCount() {
+    return waiters.size();
+  }
+
   /** Removes every sandbox of this pool, leased ones too (their jobs fail), once launches under way end. */
   public Future<Void> close() {
     closed = true;
