@@ -46,11 +46,6 @@ public final class HttpVerticle extends VerticleBase {
   private ConnectionGuard connections;
   private int pendingJobs;
 
-  /** A verticle with metrics of its own (GET /metrics serves only the runner's, all zero). */
-  public HttpVerticle(RunnerConfig config, Map<String, String> versions) {
-    this(config, versions, new RunnerMetrics(config));
-  }
-
   /**
    * {@code versions}: each language's toolchain version (read by the node at start; absent: unknown);
    * {@code metrics}: the node's, served at GET /metrics.

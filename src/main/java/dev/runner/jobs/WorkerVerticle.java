@@ -49,10 +49,6 @@ public final class WorkerVerticle extends VerticleBase {
   private NetClient net;
   private long sampler = -1;
 
-  public WorkerVerticle(RunnerConfig config) {
-    this(config, new RunnerMetrics(config));
-  }
-
   /** {@code metrics}: the node's, where jobs, verdicts and the pools' sizes are recorded. */
   public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics) {
     this.config = config;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runner.TestEnvironment;
 import dev.runner.config.RunnerConfig;
+import dev.runner.metrics.RunnerMetrics;
 import dev.runner.jobs.JobRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -47,7 +48,7 @@ class HttpGuardTest {
     vertx = Vertx.vertx();
     vertx.eventBus().<JsonObject>consumer(JobRequest.address("python"), jobs::add);
     vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancellations.add(m.body()));
-    vertx.deployVerticle(new HttpVerticle(config, Map.of())).await();
+    vertx.deployVerticle(new HttpVerticle(config, Map.of(), new RunnerMetrics(config))).await();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
   }
 
