@@ -26,13 +26,15 @@
  *   RUN argv_len= stdin_len= cpu_ms= wall_ms= out_bytes= err_bytes= fsize_bytes= nproc= nofile=
  *       stack_bytes= report=0|1 nofork=0|1 collect=[NAME] collect_max=BYTES  <argv, NUL separated><stdin>
  *       argv: at most 64 KiB and 64 arguments. stdin is streamed into a sealed memfd, the program's
- *       fd 0, held only while its test runs. stdout and stderr are kept up to out_bytes and
- *       err_bytes, in buffers that grow as output arrives.
+ *       fd 0, held only while its test runs. stdout is sent to the host as it arrives (OUT frames,
+ *       below), up to out_bytes; stderr is kept up to err_bytes, in a buffer that grows as it arrives.
  *       nofork=1: the program may start threads but no process (fork, vfork, clone without
  *       CLONE_THREAD fail with EAGAIN); nproc still bounds its threads.
  *       collect=NAME: after the run, /work/NAME (a compiler's output) is sent back after the other
  *       blobs, if it is a regular file of at most collect_max bytes (never through a link);
  *       collect= (empty): nothing is sent back.
+ *     -> OUT len=  <bytes>   the program's stdout as it arrives (out_bytes in all at most), any number
+ *                           of frames before the RESULT, which then says out_len=0
  *     -> RESULT exit= signal= cpu_ms= sys_ms= wall_ms= mem_kb= tle= ole= oom= aborted= out_len= err_len=
  *        err_trunc= report_len= artifact_status= artifact_len=  <stdout><stderr><report><artifact>
  *        artifact_status: 0 sent (or none asked), 1 missing, 2 larger than collect_max, 3 not a file
@@ -641,7 +643,9 @@ struct capture {
     char *buf;
     size_t len, size, cap; /* held, allocated, the most kept */
     int overflow;          /* bytes arrived past cap */
-    int nomem;             /* the buffer could not grow: the run is answered with ERR */
+    int nomem;             /* the buffer could not grow (or the host's socket failed): the run is answered with ERR */
+    int sock;              /* >= 0: output is sent on it as it arrives, in OUT frames, never held */
+    size_t sent;           /* what was sent so far */
 };
 
 static void on_sigchld(int sig) {
@@ -722,6 +726,15 @@ static int drain(struct capture *c) {
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 && errno == EAGAIN) return 1;
         if (r <= 0) return 0;
+        if (c->sock >= 0) { /* stdout: straight to the host, so a large output costs the sandbox no memory */
+            size_t left = c->cap - c->sent, take = (size_t)r < left ? (size_t)r : left;
+            char head[40];
+            int h = snprintf(head, sizeof head, "OUT len=%zu\n", take);
+            if (take && !c->nomem && (write_full(c->sock, head, (size_t)h) < 0 || write_full(c->sock, tmp, take) < 0)) c->nomem = 1;
+            c->sent += take;
+            if ((size_t)r > take) c->overflow = 1;
+            continue;
+        }
         size_t room = c->cap - c->len;
         size_t take = (size_t)r < room ? (size_t)r : room;
         if (c->nomem) continue;
@@ -928,9 +941,9 @@ static int run_test(int sock, const char *argv_blob, long long argv_len, int in_
     }
     int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep_p[2] = {-1, -1}, setup_p[2] = {-1, -1};
     struct capture caps[3] = {
-        {-1, NULL, 0, 0, (size_t)lim->out_bytes, 0, 0},
-        {-1, NULL, 0, 0, (size_t)lim->err_bytes, 0, 0},
-        {-1, NULL, 0, 0, REPORT_CAP, 0, 0},
+        {-1, NULL, 0, 0, (size_t)lim->out_bytes, 0, 0, sock, 0},
+        {-1, NULL, 0, 0, (size_t)lim->err_bytes, 0, 0, -1, 0},
+        {-1, NULL, 0, 0, REPORT_CAP, 0, 0, -1, 0},
     };
     if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 ||
         (lim->report && pipe2(rep_p, O_CLOEXEC) < 0) || pipe2(setup_p, O_CLOEXEC) < 0) {

@@ -21,8 +21,11 @@ public final class Limits {
   public static final int MIN_MEMORY_MB = 16, MAX_MEMORY_MB = 1024, DEFAULT_MEMORY_MB = 256;
 
   // What every test gets.
-  /** A program printing more than this on stdout gets OLE. */
-  public static final int OUTPUT_BYTES = 1 << 20;
+  /**
+   * A program printing more than this on stdout gets OLE: contest answers of 200,000 numbers are 2 MB.
+   * The supervisor sends it to the service as it arrives: it costs the sandbox's memory nothing.
+   */
+  public static final int OUTPUT_BYTES = 8 << 20;
   /** What a response carries of each stream; the rest is cut and marked truncated. */
   public static final int RETURNED_OUTPUT = 64 << 10;
   /** What a response carries of all its tests' output together. */
@@ -42,7 +45,7 @@ public final class Limits {
   /** What a checker's message carries. */
   public static final int CHECKER_MESSAGE_CHARS = 4096;
 
-  /** Room the supervisor needs beside the program: its own pages and the captured output. */
+  /** Room the supervisor needs beside the program: its own pages and the captured stderr. */
   private static final long SUPERVISOR_MB = 3;
 
   /**

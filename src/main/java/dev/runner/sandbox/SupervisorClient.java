@@ -17,7 +17,8 @@ import java.util.Queue;
 
 /**
  * One connection to a container's resident supervisor (see containers/supervisor/supervisor.c for
- * the protocol). Requests are answered in order, so replies are matched to a FIFO of promises.
+ * the protocol). Requests are answered in order, so replies are matched to a FIFO of promises; a
+ * RUN's stdout comes in OUT frames before its RESULT and is gathered here, never in the sandbox.
  * A request other than RUN (whose bound is the job's deadline) that is not answered within
  * {@link #EXCHANGE_TIMEOUT_MS} closes the connection: a hung supervisor never holds a sandbox.
  */
@@ -28,11 +29,15 @@ public final class SupervisorClient {
   private final Queue<Promise<Reply>> pending = new ArrayDeque<>();
   private final RecordParser parser;
   private Map<String, Long> header;
+  /** The running test's stdout so far (OUT frames); its RESULT's reply takes it. */
+  private Buffer stdout = Buffer.buffer();
+  private boolean outFrame;
   private String verb;
   private boolean closed;
   private final Promise<Void> closure = Promise.promise();
 
-  private record Reply(String verb, String line, Map<String, Long> fields, Buffer body) {}
+  /** {@code stdout}: what a RUN's OUT frames brought before its reply. */
+  private record Reply(String verb, String line, Map<String, Long> fields, Buffer body, Buffer stdout) {}
 
   /** A file to take out of the sandbox after a run: its name in /work and the most bytes it may have. */
   public record Collect(String name, long maxBytes) {}
@@ -121,7 +126,7 @@ public final class SupervisorClient {
           : new RunResult.Artifact(f.get("artifact_status").intValue(), b.getBuffer(out + err + rep, b.length()));
       return Future.succeededFuture(new RunResult(f.get("exit").intValue(), f.get("signal").intValue(),
           f.get("cpu_ms"), f.get("sys_ms"), f.get("wall_ms"), f.get("mem_kb"), f.get("tle") == 1, f.get("ole") == 1, f.get("oom") == 1, f.get("aborted") == 1,
-          b.getBuffer(0, out), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, out + err + rep), artifact));
+          r.stdout.appendBuffer(b.getBuffer(0, out)), b.getBuffer(out, out + err), f.get("err_trunc") == 1, b.getBuffer(out + err, out + err + rep), artifact));
     });
   }
 
@@ -144,8 +149,22 @@ public final class SupervisorClient {
   }
 
   private void onRecord(Buffer record) {
+    if (outFrame) { // a chunk of the running test's stdout, which comes before its RESULT
+      outFrame = false;
+      stdout.appendBuffer(record);
+      parser.delimitedMode("\n");
+      return;
+    }
     if (header == null) {
       String line = record.toString(StandardCharsets.UTF_8);
+      if (line.startsWith("OUT len=")) {
+        int len = Integer.parseInt(line.substring("OUT len=".length()));
+        if (len > 0) {
+          outFrame = true;
+          parser.fixedSizeMode(len);
+        }
+        return;
+      }
       Map<String, Long> fields = new HashMap<>();
       String[] parts = line.split(" ");
       for (int i = 1; i < parts.length; i++) {
@@ -165,10 +184,10 @@ public final class SupervisorClient {
         verb = line;
         parser.fixedSizeMode((int) body);
       } else {
-        complete(new Reply(parts[0], line, fields, Buffer.buffer()));
+        complete(new Reply(parts[0], line, fields, Buffer.buffer(), stdout));
       }
     } else {
-      Reply r = new Reply("RESULT", verb, header, record);
+      Reply r = new Reply("RESULT", verb, header, record, stdout);
       header = null;
       parser.delimitedMode("\n");
       complete(r);
@@ -176,6 +195,7 @@ public final class SupervisorClient {
   }
 
   private void complete(Reply r) {
+    stdout = Buffer.buffer();
     Promise<Reply> p = pending.poll();
     if (p != null) p.complete(r);
   }

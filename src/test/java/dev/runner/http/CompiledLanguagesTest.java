@@ -166,6 +166,18 @@ class CompiledLanguagesTest {
         test("", "fine"))).getString("verdict"));
   }
 
+  /** A contest answer of 300,000 numbers (2 MB) is judged whole, and only 64 KB of it comes back. */
+  @Test
+  void aLargeAnswerIsJudgedWhole() {
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 300_000; i++) expected.append(1_000_000 + i).append('\n');
+    String code = "#include <stdio.h>\nint main(void) { for (int i = 0; i < 300000; i++) printf(\"%d\\n\", 1000000 + i); }\n";
+    JsonObject r = first(run("c", code, new JsonObject(), test("", expected.toString())));
+    assertEquals("OK", r.getString("verdict"), r.getString("error"));
+    assertTrue(r.getBoolean("actual_output_truncated"));
+    assertEquals(64 << 10, r.getString("actual_output").length());
+  }
+
   /** Interpreters have the big stack too: a memoized Python recursion and a plain JavaScript one, 100,000 deep. */
   @Test
   void deepRecursionInInterpreters() {
