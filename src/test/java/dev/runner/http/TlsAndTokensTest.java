@@ -117,6 +117,8 @@ class TlsAndTokensTest {
       try (Socket s = RawHttp.open(node.config.httpPort(), RawHttp.post(JOB, JOB.length()))) {
         String r = RawHttp.readResponse(s);
         assertTrue(r.startsWith("HTTP/1.1 401 ") && r.toLowerCase().contains("www-authenticate: bearer"), r);
+        assertTrue(r.toLowerCase().contains("connection: close"), r);
+        assertEquals("", RawHttp.readToEnd(s)); // closed after the answer
       }
     }
   }
