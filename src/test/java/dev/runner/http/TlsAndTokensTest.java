@@ -13,6 +13,7 @@ import dev.runner.cluster.Cluster;
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.JobResult;
+import dev.runner.metrics.RunnerMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -98,6 +99,7 @@ class TlsAndTokensTest {
       HttpResponse<Buffer> none = c.post("/run").sendBuffer(Buffer.buffer(JOB)).await();
       assertUnauthorized(none, false);
       assertUnauthorized(c.get("/languages").send().await(), false);
+      assertUnauthorized(c.get("/metrics").send().await(), false);
       assertUnauthorized(c.get("/no-such-thing").send().await(), false);
       assertUnauthorized(c.post("/run").putHeader("authorization", "Bearer inline-token-c").sendBuffer(Buffer.buffer(JOB)).await(), true);
       assertUnauthorized(c.post("/run").putHeader("authorization", "Bearer inline-token").sendBuffer(Buffer.buffer(JOB)).await(), true);
@@ -110,6 +112,7 @@ class TlsAndTokensTest {
         assertEquals("OK", r.bodyAsJsonObject().getJsonObject("test_results").getJsonArray("visible").getJsonObject(0).getString("verdict"));
       }
       assertEquals(200, c.get("/languages").putHeader("authorization", "bearer file-token-2").send().await().statusCode());
+      assertEquals(200, c.get("/metrics").putHeader("authorization", "Bearer inline-token-b").send().await().statusCode());
       HttpResponse<Buffer> health = c.get("/health").send().await();
       assertEquals(200, health.statusCode(), health.bodyAsString());
       assertEquals(0, health.bodyAsJsonObject().getInteger("pending_jobs"));
@@ -182,7 +185,7 @@ class TlsAndTokensTest {
     try (TestNode worker = TestNode.start(TestEnvironment.node(1, env))) {
       RunnerConfig senderConfig = TestEnvironment.node(1, env);
       JobRequest job = new RunRequestParser(senderConfig.languages(), senderConfig.http().maxJobSeconds()).parse(Buffer.buffer(JOB));
-      Vertx sender = Cluster.start(senderConfig).await();
+      Vertx sender = Cluster.start(senderConfig, new RunnerMetrics(senderConfig)).await();
       try {
         Message<JsonObject> reply = sender.eventBus().<JsonObject>request(JobRequest.address("python"), job.toJson(),
             new DeliveryOptions().setSendTimeout(60_000)).await();
@@ -195,7 +198,7 @@ class TlsAndTokensTest {
       otherCa.put("RUNNER_CLUSTER_NAME", cluster);
       for (RunnerConfig intruder : new RunnerConfig[] {
           TestEnvironment.node(1, Map.of("RUNNER_CLUSTER_NAME", cluster)), TestEnvironment.node(1, otherCa)}) {
-        Vertx v = Cluster.start(intruder).await();
+        Vertx v = Cluster.start(intruder, new RunnerMetrics(intruder)).await();
         try {
           assertEquals(2, ((VertxInternal) v).clusterManager().getNodes().size(), "the intruder did not even join Hazelcast");
           Exception refused = assertThrows(Exception.class, () -> v.eventBus().<JsonObject>request(JobRequest.address("python"),
