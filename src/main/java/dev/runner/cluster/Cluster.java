@@ -44,7 +44,7 @@ public final class Cluster {
     join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.clusterMembers().split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList());
     VertxOptions options = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(0))
+        .setEventBusOptions(config.trust().secure(new EventBusOptions().setHost(config.clusterHost()).setPort(0)))
         .setMetricsOptions(metrics.vertxMetricsOptions());
     return Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory())
         .withClusterManager(new HazelcastClusterManager(hz)).buildClustered();

@@ -16,7 +16,8 @@ public record RunnerConfig(
     String podmanSocket, Path stateDir, Map<String, String> images,
     PoolSettings pool,
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
-    String sandboxLabel, Path seccompProfile, HttpSettings http, Map<String, Language> languages) {
+    String sandboxLabel, Path seccompProfile, HttpSettings http, Map<String, Language> languages,
+    TrustSettings trust) {
 
   /** Warm containers per language, when one is retired, and how long a job may wait for one. */
   public record PoolSettings(int size, int maxJobs, Duration maxAge, Duration acquireTimeout) {}
@@ -66,7 +67,8 @@ public record RunnerConfig(
             positive(env, "RUNNER_MAX_CONNECTIONS", 1024),
             (long) positive(env, "RUNNER_BODY_BUDGET_MB", 512) << 20,
             positive(env, "RUNNER_MAX_JOB_SECONDS", 1200)),
-        Map.copyOf(languages));
+        Map.copyOf(languages),
+        TrustSettings.fromEnvironment(env)); // mutual TLS (API, event bus) and API tokens: off unless set
   }
 
   private static int positive(Map<String, String> env, String key, int fallback) {

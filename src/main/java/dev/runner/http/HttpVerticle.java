@@ -64,6 +64,7 @@ public final class HttpVerticle extends VerticleBase {
     connections = new ConnectionGuard(vertx, config.http().maxConnections(), config.http().headerTimeout().toMillis());
     Router router = Router.router(vertx);
     router.route().handler(connections::requestArrived);
+    if (config.trust().apiTokensRequired()) router.route().handler(new BearerTokens(config.trust()));
     router.post("/run").handler(this::run);
     router.get("/languages").handler(ctx -> json(ctx, 200, new JsonObject().put("languages", new JsonArray(
         languages.stream().map(id -> config.languages().get(id).describe(versions.get(id))).toList()))));
@@ -81,7 +82,10 @@ public final class HttpVerticle extends VerticleBase {
       error(ctx, 500, "internal error");
     });
     // HTTP/1 only: the guards are per connection; h2c would multiplex requests past them.
-    return vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+    // With mutual TLS configured: HTTPS only, a client certificate of the API's CA required at the handshake.
+    HttpServerOptions options = config.trust().secure(new HttpServerOptions().setHttp2ClearTextEnabled(false),
+        config.http().headerTimeout().toMillis());
+    return vertx.createHttpServer(options)
         .connectionHandler(connections::opened)
         .invalidRequestHandler(HttpVerticle::invalid)
         .requestHandler(router)
