@@ -23,6 +23,7 @@ public final class TestCerts {
   public static TestCerts make() {
     try {
       Path dir = Files.createTempDirectory("runner-certs");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir))); // the keys leave with the test JVM
       Process p = new ProcessBuilder("bash", Path.of("runner").toAbsolutePath().toString(), "certs", dir.resolve("certs").toString())
           .redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -33,6 +34,14 @@ public final class TestCerts {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort at exit
     }
   }
 

@@ -92,6 +92,7 @@ class TlsAndTokensTest {
   @Test
   void withTokensEveryRequestButHealthNeedsAnAcceptedBearerToken() throws Exception {
     Path file = Files.createTempFile("runner-tokens", ".txt");
+    file.toFile().deleteOnExit();
     Files.writeString(file, "# the interview platform\nfile-token-1\n\n   # rotated next week\n  file-token-2  \n");
     try (TestNode node = TestNode.start(TestEnvironment.node(1, Map.of(
         "RUNNER_API_TOKENS", "inline-token-a, inline-token-b", "RUNNER_API_TOKENS_FILE", file.toString())))) {
@@ -159,6 +160,7 @@ class TlsAndTokensTest {
     assertTrue(e.getMessage().contains("RUNNER_TLS_KEY_FILE") && e.getMessage().contains("no PEM PRIVATE KEY"), e.getMessage());
 
     Path empty = Files.createTempFile("runner-tokens", ".txt");
+    empty.toFile().deleteOnExit();
     Files.writeString(empty, "# nothing yet\n\n");
     e = assertThrows(IllegalArgumentException.class, () -> TestEnvironment.node(1, Map.of("RUNNER_API_TOKENS_FILE", empty.toString())));
     assertTrue(e.getMessage().contains("holds no token"), e.getMessage());
