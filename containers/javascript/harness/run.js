@@ -8,6 +8,11 @@
 // error exits 3, not 1, which a checker's exit 1 would mean (a wrong answer). Arguments after MODE
 // are the program's own.
 'use strict';
+// stdout and stderr block when the pipe is full, as a C program's do: Node would otherwise queue a
+// flood in its own memory (MLE) while its event loop never runs to drain it, instead of reaching OLE.
+for (const stream of [process.stdout, process.stderr]) {
+  if (stream._handle && typeof stream._handle.setBlocking === 'function') stream._handle.setBlocking(true);
+}
 const fs = require('fs');
 const vm = require('vm');
 const Module = require('module');
