@@ -40,12 +40,16 @@ class NodeResilienceTest {
       HttpResponse<Buffer> down = post(client);
       assertEquals(503, down.statusCode(), down.bodyAsString());
       assertTrue(down.bodyAsJsonObject().getString("error").contains("no sandbox"), down.bodyAsString());
+      HttpResponse<Buffer> sick = client.get("/health").send().await();
+      assertEquals(503, sick.statusCode(), sick.bodyAsString());
+      assertEquals("unhealthy", sick.bodyAsJsonObject().getString("status"), sick.bodyAsString());
 
       Files.createSymbolicLink(socket, Path.of(System.getenv().getOrDefault("RUNNER_PODMAN_SOCKET", "/run/runner/podman.sock")));
       HttpResponse<Buffer> up = down;
       for (int i = 0; i < 20 && up.statusCode() != 200; i++) up = post(client); // the pool retries with a growing pause
       assertEquals(200, up.statusCode(), up.bodyAsString());
       assertEquals(1, up.bodyAsJsonObject().getJsonObject("summary").getInteger("visible_passed"));
+      assertEquals("healthy", client.get("/health").send().await().bodyAsJsonObject().getString("status"));
     } finally {
       Files.deleteIfExists(socket);
     }

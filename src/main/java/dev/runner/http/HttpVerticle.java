@@ -3,6 +3,7 @@ package dev.runner.http;
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.Limits;
+import dev.runner.jobs.WorkerVerticle;
 import dev.runner.jobs.JobResult;
 import dev.runner.metrics.RunnerMetrics;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -45,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   private final RunnerMetrics metrics;
   private ConnectionGuard connections;
   private int pendingJobs;
+  private final long startedAt = System.currentTimeMillis();
 
   /**
    * {@code versions}: each language's toolchain version (read by the node at start; absent: unknown);
@@ -59,6 +61,24 @@ public final class HttpVerticle extends VerticleBase {
     this.budget = new BodyBudget(config.http().bodyBudgetBytes());
   }
 
+  /**
+   * The seed's health document: healthy (200) while this node's worker can run jobs, else unhealthy
+   * (503), with the node's own figures and its worker's sandboxes.
+   */
+  private void health(RoutingContext ctx) {
+    JsonObject h = new JsonObject().put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
+        .put("languages", languages).put("pending_jobs", pendingJobs)
+        .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held());
+    vertx.eventBus().<JsonObject>request(WorkerVerticle.HEALTH_ADDRESS, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000))
+        .onSuccess(reply -> {
+          JsonObject w = reply.body();
+          boolean ok = w.getBoolean("can_run_jobs");
+          json(ctx, ok ? 200 : 503, h.put("status", ok ? "healthy" : "unhealthy").put("jobs_completed", w.getLong("jobs_completed"))
+              .put("current_jobs", w.getInteger("current_jobs")).put("sandboxes", w.getJsonObject("sandboxes")));
+        })
+        .onFailure(err -> json(ctx, 503, h.put("status", "unhealthy").put("error", "no worker answered: " + err.getMessage())));
+  }
+
   @Override
   public Future<?> start() {
     connections = new ConnectionGuard(vertx, config.http().maxConnections(), config.http().headerTimeout().toMillis());
@@ -68,9 +88,7 @@ public final class HttpVerticle extends VerticleBase {
     router.post("/run").handler(this::run);
     router.get("/languages").handler(ctx -> json(ctx, 200, new JsonObject().put("languages", new JsonArray(
         languages.stream().map(id -> config.languages().get(id).describe(versions.get(id))).toList()))));
-    router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
-        .put("languages", languages).put("pending_jobs", pendingJobs)
-        .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held())));
+    router.get("/health").handler(this::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry())); // in memory: no blocking
     router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));

@@ -40,6 +40,9 @@ public final class WorkerVerticle extends VerticleBase {
   public static final int CANCELLED = 499;
   /** How often the pools' sizes are copied into the metrics (and at every job's end). */
   static final long POOL_SAMPLE_MS = 1_000;
+  /** This node's worker answers here, locally, how it stands (GET /health). */
+  public static final String HEALTH_ADDRESS = "runner.worker.health";
+  private long jobsCompleted;
   /** By image: the jobs' sandboxes, and (started at a first custom checker) the checker programs'. */
   private final Map<String, SandboxPool> pools = new HashMap<>();
   private final Map<String, SandboxPool> checkerPools = new HashMap<>();
@@ -75,6 +78,7 @@ public final class WorkerVerticle extends VerticleBase {
           });
           consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancel(m.body().getString("id")))
               .completion());
+          consumers.add(vertx.eventBus().<JsonObject>localConsumer(HEALTH_ADDRESS, m -> m.reply(health())).completion());
           sampler = vertx.setPeriodic(POOL_SAMPLE_MS, t -> samplePools());
           return Future.all(consumers);
         });
@@ -103,6 +107,7 @@ public final class WorkerVerticle extends VerticleBase {
     running.put(job.id(), cancelled);
     runOn(pool, lang, job, cancelled.future(), 1).onComplete(ar -> {
       running.remove(job.id());
+      jobsCompleted++;
       if (ar.succeeded()) {
         message.reply(ar.result().toJson());
       } else {
@@ -126,6 +131,24 @@ public final class WorkerVerticle extends VerticleBase {
     }
     metrics.jobFinished(lang.name(), outcome, took);
     samplePools();
+  }
+
+  /**
+   * How this worker stands: jobs answered and running, and per image its sandboxes. It can run jobs
+   * unless every image's pool has no sandbox and its launches fail (no Podman, no image).
+   */
+  private JsonObject health() {
+    JsonObject images = new JsonObject();
+    boolean canRun = false;
+    for (var e : pools.entrySet()) {
+      SandboxPool p = e.getValue();
+      boolean runs = p.idleCount() + p.leasedCount() > 0 || !p.launchesFailing();
+      canRun |= runs;
+      images.put(e.getKey(), new JsonObject().put("idle", p.idleCount()).put("busy", p.leasedCount())
+          .put("waiting", p.waitingCount()).put("launches_failing", p.launchesFailing()));
+    }
+    return new JsonObject().put("can_run_jobs", canRun).put("jobs_completed", jobsCompleted)
+        .put("current_jobs", running.size()).put("sandboxes", images);
   }
 
   /** The pools' sizes into the metrics, by image (its jobs' and checkers' pools together). */

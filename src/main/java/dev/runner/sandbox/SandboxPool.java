@@ -250,6 +250,11 @@ public final class SandboxPool {
     return all.size() - idle.size();
   }
 
+  /** Whether its last launch failed (Podman down, the image gone): it retries with a growing pause. */
+  public boolean launchesFailing() {
+    return retryDelayMs > 0;
+  }
+
   /** Jobs waiting for a sandbox. */
   public int waitingCount() {
     return waiters.size();

@@ -128,7 +128,7 @@ class HttpGuardTest {
       assertTrue(RawHttp.readResponse(twentieth).contains("\"open_connections\":19"));
       Socket again = RawHttp.open(config.httpPort(), "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
       open.add(again);
-      assertTrue(RawHttp.readResponse(again).startsWith("HTTP/1.1 200 "));
+      assertTrue(RawHttp.readResponse(again).contains("\"open_connections\":20")); // served (503: this node has no worker)
     } finally {
       open.forEach(RawHttp::close);
     }

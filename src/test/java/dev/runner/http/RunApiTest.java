@@ -379,6 +379,10 @@ class RunApiTest {
     assertEquals(new JsonArray().add("c").add("cpp11").add("cpp14").add("cpp17").add("cpp20").add("cs").add("go").add("hs")
         .add("java").add("javascript").add("lua").add("pas").add("py2").add("pypy3").add("python").add("rb").add("rust"),
         r.bodyAsJsonObject().getJsonArray("languages"));
+    JsonObject h = r.bodyAsJsonObject();
+    assertEquals("healthy", h.getString("status"), h.encode());
+    assertTrue(h.getLong("uptime_seconds") >= 0 && h.getLong("jobs_completed") >= 0 && h.getInteger("current_jobs") >= 0, h.encode());
+    assertTrue(h.getJsonObject("sandboxes").containsKey(TestEnvironment.image("python")), h.encode());
   }
 
   @Test

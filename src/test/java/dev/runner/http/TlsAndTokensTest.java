@@ -68,7 +68,7 @@ class TlsAndTokensTest {
       WebClient good = https(node.vertx, port, ours);
       HttpResponse<Buffer> health = good.get("/health").send().await();
       assertEquals(200, health.statusCode(), health.bodyAsString());
-      assertEquals("ok", health.bodyAsJsonObject().getString("status"));
+      assertEquals("healthy", health.bodyAsJsonObject().getString("status"));
       HttpResponse<Buffer> run = good.post("/run").sendBuffer(Buffer.buffer(JOB)).await();
       assertEquals(200, run.statusCode(), run.bodyAsString());
       assertEquals("OK", run.bodyAsJsonObject().getJsonObject("test_results").getJsonArray("visible").getJsonObject(0).getString("verdict"));
