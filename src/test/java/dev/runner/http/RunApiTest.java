@@ -65,6 +65,15 @@ class RunApiTest {
     return run(req).getJsonObject("test_results").getJsonArray("visible").getJsonObject(0);
   }
 
+  /** Seed 003 spells it with a slash: the same API on either path. */
+  @Test
+  void runIsServedWithAndWithoutTheTrailingSlash() {
+    JsonObject req = job("python", "print(6 * 7)", new JsonArray().add(test("t", "", "42")), new JsonArray());
+    HttpResponse<Buffer> r = client.post("/run/").sendJsonObject(req).await();
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    assertEquals(1, r.bodyAsJsonObject().getJsonObject("summary").getInteger("passed"), r.bodyAsString());
+  }
+
   static String verdict(String language, String code, JsonObject extra) {
     return single(language, code, "", "expected", extra).getString("verdict");
   }
