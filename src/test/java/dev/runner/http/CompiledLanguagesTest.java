@@ -43,6 +43,12 @@ class CompiledLanguagesTest {
     return first(run(language, code, extra, test("", "expected"))).getString("verdict");
   }
 
+  /** After a hostile job: the next job runs as usual. */
+  private static void assertTheNodeStillRunsJobs() {
+    assertEquals("OK", first(run("c", "#include <stdio.h>\nint main(void) { puts(\"fine\"); return 0; }\n", new JsonObject(),
+        test("", "fine"))).getString("verdict"));
+  }
+
   private static String program(String language, String body) {
     return language.equals("c")
         ? "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\nint main(void) {\n" + body + "\n}\n"
@@ -122,8 +128,7 @@ class CompiledLanguagesTest {
       assertEquals("CE", first(r).getString("verdict"), r.encode());
       assertEquals("error", r.getJsonObject("compile").getString("status"), r.encode());
     }
-    assertEquals("OK", first(run("c", "#include <stdio.h>\nint main(void) { puts(\"fine\"); return 0; }\n", new JsonObject(),
-        test("", "fine"))).getString("verdict"));
+    assertTheNodeStillRunsJobs();
   }
 
   /** Macro and template explosions and warning floods hit the compile's own limits; output is capped at 64 KB. */
@@ -162,8 +167,7 @@ class CompiledLanguagesTest {
     String bomb = "#include <unistd.h>\nint main(void) { for (;;) { if (fork() == 0) setsid(); } }\n";
     String v = first(run("c", bomb, new JsonObject().put("timeout_seconds", 2), test("", ""))).getString("verdict");
     assertTrue(v.equals("TLE") || v.equals("RTE"), v);
-    assertEquals("OK", first(run("c", "#include <stdio.h>\nint main(void) { puts(\"fine\"); return 0; }\n", new JsonObject(),
-        test("", "fine"))).getString("verdict"));
+    assertTheNodeStillRunsJobs();
   }
 
   /** A contest answer of 300,000 numbers (2 MB) is judged whole, and only 64 KB of it comes back. */
