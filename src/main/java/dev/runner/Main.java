@@ -34,11 +34,13 @@ public final class Main {
     // TLS, cluster address, metrics) come from this configuration. main is no event loop: await is fine.
     Vertx reader = Vertx.vertx();
     try {
-      config = ConfigFile.load(reader, System.getenv("RUNNER_CONFIG")).eventually(reader::close).await();
+      config = ConfigFile.load(reader, System.getenv("RUNNER_CONFIG")).await();
     } catch (RuntimeException e) { // IllegalArgumentException: a wrong value, named; anything else: unreadable
       System.err.println("runner: " + e.getMessage());
       System.exit(2);
       return;
+    } finally {
+      reader.close().await(); // after the read: a result would not reach a closed Vert.x's event loop
     }
     start(config).onSuccess(node -> {
       LOG.info("runner node listening on " + config.httpHost() + ":" + config.httpPort() + " with " + config.images().keySet());
