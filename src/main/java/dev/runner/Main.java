@@ -1,6 +1,7 @@
 package dev.runner;
 
 import dev.runner.cluster.Cluster;
+import dev.runner.config.ConfigFile;
 import dev.runner.config.RunnerConfig;
 import dev.runner.http.HttpVerticle;
 import dev.runner.jobs.WorkerVerticle;
@@ -29,12 +30,17 @@ public final class Main {
 
   public static void main(String[] args) {
     RunnerConfig config;
+    // Read with a plain Vert.x of its own, closed once read: the clustered one's options (event bus
+    // TLS, cluster address, metrics) come from this configuration. main is no event loop: await is fine.
+    Vertx reader = Vertx.vertx();
     try {
-      config = RunnerConfig.fromEnvironment(System.getenv());
-    } catch (IllegalArgumentException e) {
+      config = ConfigFile.load(reader, System.getenv("RUNNER_CONFIG")).await();
+    } catch (RuntimeException e) { // IllegalArgumentException: a wrong value, named; anything else: unreadable
       System.err.println("runner: " + e.getMessage());
       System.exit(2);
       return;
+    } finally {
+      reader.close().await(); // after the read: a result would not reach a closed Vert.x's event loop
     }
     start(config).onSuccess(node -> {
       LOG.info("runner node listening on " + config.httpHost() + ":" + config.httpPort() + " with " + config.images().keySet());

@@ -73,7 +73,7 @@ public final class TestEnvironment {
     return RunnerConfig.fromEnvironment(env);
   }
 
-  private static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {

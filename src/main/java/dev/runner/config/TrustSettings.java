@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * Who may talk to a node, read once at start (with the files it names) from the environment:
+ * Who may talk to a node, read once at start (with the files it names) from the environment or the
+ * configuration file ({@link RunnerConfig#from}):
  * {@code apiTls}, mutual TLS on the HTTP API (null: plain HTTP); {@code apiTokenDigests}, the SHA-256
  * of every bearer token the API accepts (empty: none is asked for; only digests are kept, so the
  * tokens never appear in a log of the configuration); {@code clusterTls}, mutual TLS on the event bus
@@ -85,32 +87,41 @@ public record TrustSettings(TlsSettings apiTls, List<byte[]> apiTokenDigests, Tl
   }
 
   public static TrustSettings fromEnvironment(Map<String, String> env) {
-    return new TrustSettings(tls(env, "RUNNER_TLS_"), tokens(env), tls(env, "RUNNER_CLUSTER_TLS_"));
+    return from(env, v -> v);
   }
 
-  private static TlsSettings tls(Map<String, String> env, String prefix) {
+  /**
+   * The settings these values give, keyed by their environment variables; {@code name} tells what a
+   * message calls each (the variable, or the file's key it came from).
+   */
+  public static TrustSettings from(Map<String, String> env, Function<String, String> name) {
+    return new TrustSettings(tls(env, name, "RUNNER_TLS_"), tokens(env, name), tls(env, name, "RUNNER_CLUSTER_TLS_"));
+  }
+
+  private static TlsSettings tls(Map<String, String> env, Function<String, String> name, String prefix) {
     String certVar = prefix + "CERT_FILE", keyVar = prefix + "KEY_FILE", caVar = prefix + "CA_FILE";
     List<String> set = new ArrayList<>(), missing = new ArrayList<>();
-    for (String v : List.of(certVar, keyVar, caVar)) (blank(env.get(v)) ? missing : set).add(v);
+    for (String v : List.of(certVar, keyVar, caVar)) (blank(env.get(v)) ? missing : set).add(name.apply(v));
     if (set.isEmpty()) return null;
+    String all = name.apply(certVar) + ", " + name.apply(keyVar) + ", " + name.apply(caVar);
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException(String.join(" and ", set) + " " + (set.size() == 1 ? "is" : "are")
           + " set but " + String.join(" and ", missing) + " " + (missing.size() == 1 ? "is" : "are")
-          + " not: set all three of " + certVar + ", " + keyVar + ", " + caVar + ", or none");
+          + " not: set all three of " + all + ", or none");
     }
-    Buffer cert = pem(env, certVar, "CERTIFICATE");
-    Buffer key = pem(env, keyVar, "PRIVATE KEY");
-    Buffer ca = pem(env, caVar, "CERTIFICATE");
-    return new TlsSettings(certVar + ", " + keyVar + ", " + caVar, cert, key, ca);
+    Buffer cert = pem(env, certVar, name.apply(certVar), "CERTIFICATE");
+    Buffer key = pem(env, keyVar, name.apply(keyVar), "PRIVATE KEY");
+    Buffer ca = pem(env, caVar, name.apply(caVar), "CERTIFICATE");
+    return new TlsSettings(all, cert, key, ca);
   }
 
   /** The file a variable names, which must hold a PEM block of this kind (certificates are parsed too). */
-  private static Buffer pem(Map<String, String> env, String var, String kind) {
+  private static Buffer pem(Map<String, String> env, String var, String shown, String kind) {
     Path path = Path.of(env.get(var).trim());
-    byte[] bytes = read(var, path);
+    byte[] bytes = read(shown, path);
     String text = new String(bytes, StandardCharsets.US_ASCII);
     if (!text.matches("(?s).*-----BEGIN [A-Z ]*" + kind + "-----.*")) {
-      throw new IllegalArgumentException(var + ": " + path + " holds no PEM " + kind);
+      throw new IllegalArgumentException(shown + ": " + path + " holds no PEM " + kind);
     }
     if (kind.equals("CERTIFICATE")) {
       try {
@@ -118,30 +129,31 @@ public record TrustSettings(TlsSettings apiTls, List<byte[]> apiTokenDigests, Tl
           throw new CertificateException("no certificate");
         }
       } catch (CertificateException e) {
-        throw new IllegalArgumentException(var + ": " + path + " holds no readable certificate: " + e.getMessage());
+        throw new IllegalArgumentException(shown + ": " + path + " holds no readable certificate: " + e.getMessage());
       }
     }
     return Buffer.buffer(bytes);
   }
 
-  private static List<byte[]> tokens(Map<String, String> env) {
+  private static List<byte[]> tokens(Map<String, String> env, Function<String, String> name) {
     List<byte[]> digests = new ArrayList<>();
     String inline = env.get("RUNNER_API_TOKENS");
+    String inlineName = name.apply("RUNNER_API_TOKENS"), fileName = name.apply("RUNNER_API_TOKENS_FILE");
     if (!blank(inline)) {
       int before = digests.size();
-      for (String t : inline.split(",")) add(digests, t.trim(), "RUNNER_API_TOKENS");
-      if (digests.size() == before) throw new IllegalArgumentException("RUNNER_API_TOKENS is set but holds no token");
+      for (String t : inline.split(",")) add(digests, t.trim(), inlineName);
+      if (digests.size() == before) throw new IllegalArgumentException(inlineName + " is set but holds no token");
     }
     String file = env.get("RUNNER_API_TOKENS_FILE");
     if (!blank(file)) {
       Path path = Path.of(file.trim());
       int before = digests.size(), line = 0;
-      for (String t : new String(read("RUNNER_API_TOKENS_FILE", path), StandardCharsets.UTF_8).split("\r?\n")) {
+      for (String t : new String(read(fileName, path), StandardCharsets.UTF_8).split("\r?\n")) {
         line++;
         String s = t.trim();
-        if (!s.startsWith("#")) add(digests, s, "RUNNER_API_TOKENS_FILE " + path + " line " + line);
+        if (!s.startsWith("#")) add(digests, s, fileName + " " + path + " line " + line);
       }
-      if (digests.size() == before) throw new IllegalArgumentException("RUNNER_API_TOKENS_FILE: " + path + " holds no token");
+      if (digests.size() == before) throw new IllegalArgumentException(fileName + ": " + path + " holds no token");
     }
     return List.copyOf(digests);
   }
