@@ -66,7 +66,7 @@ public final class Main {
         started.fail(cluster.cause());
         return;
       }
-      Vertx vertx = cluster.result();
+      Vertx vertx = cluster.result().vertx();
       Future<Map<String, String>> versions = toolchainVersions(vertx, config);
       vertx.deployVerticle(new WorkerVerticle(config, metrics))
           .compose(id -> versions)

@@ -23,8 +23,11 @@ import java.util.List;
 public final class Cluster {
   private Cluster() {}
 
+  /** A started member: its clustered Vert.x and the Hazelcast cluster manager under it (for maps and members). */
+  public record Member(Vertx vertx, HazelcastClusterManager manager) {}
+
   /** {@code metrics}: the node's registry, which Vert.x records its own metrics (HTTP, event bus) in. */
-  public static Future<Vertx> start(RunnerConfig config, RunnerMetrics metrics) {
+  public static Future<Member> start(RunnerConfig config, RunnerMetrics metrics) {
     Config hz = ConfigUtil.loadConfig();
     hz.setClusterName(config.clusterName());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
@@ -46,7 +49,8 @@ public final class Cluster {
     VertxOptions options = new VertxOptions()
         .setEventBusOptions(config.trust().secure(new EventBusOptions().setHost(config.clusterHost()).setPort(0)))
         .setMetricsOptions(metrics.vertxMetricsOptions());
+    HazelcastClusterManager manager = new HazelcastClusterManager(hz);
     return Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory())
-        .withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+        .withClusterManager(manager).buildClustered().map(vertx -> new Member(vertx, manager));
   }
 }

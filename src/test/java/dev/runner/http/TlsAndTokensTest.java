@@ -187,7 +187,7 @@ class TlsAndTokensTest {
     try (TestNode worker = TestNode.start(TestEnvironment.node(1, env))) {
       RunnerConfig senderConfig = TestEnvironment.node(1, env);
       JobRequest job = new RunRequestParser(senderConfig.languages(), senderConfig.http().maxJobSeconds()).parse(Buffer.buffer(JOB));
-      Vertx sender = Cluster.start(senderConfig, new RunnerMetrics(senderConfig)).await();
+      Vertx sender = Cluster.start(senderConfig, new RunnerMetrics(senderConfig)).await().vertx();
       try {
         Message<JsonObject> reply = sender.eventBus().<JsonObject>request(JobRequest.address("python"), job.toJson(),
             new DeliveryOptions().setSendTimeout(60_000)).await();
@@ -200,7 +200,7 @@ class TlsAndTokensTest {
       otherCa.put("RUNNER_CLUSTER_NAME", cluster);
       for (RunnerConfig intruder : new RunnerConfig[] {
           TestEnvironment.node(1, Map.of("RUNNER_CLUSTER_NAME", cluster)), TestEnvironment.node(1, otherCa)}) {
-        Vertx v = Cluster.start(intruder, new RunnerMetrics(intruder)).await();
+        Vertx v = Cluster.start(intruder, new RunnerMetrics(intruder)).await().vertx();
         try {
           assertEquals(2, ((VertxInternal) v).clusterManager().getNodes().size(), "the intruder did not even join Hazelcast");
           Exception refused = assertThrows(Exception.class, () -> v.eventBus().<JsonObject>request(JobRequest.address("python"),
