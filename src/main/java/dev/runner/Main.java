@@ -1,8 +1,11 @@
 package dev.runner;
 
+import dev.runner.cache.CacheSettings;
+import dev.runner.cache.ClusterCache;
 import dev.runner.cluster.Cluster;
 import dev.runner.config.ConfigFile;
 import dev.runner.config.RunnerConfig;
+import dev.runner.contest.ContestApi;
 import dev.runner.http.HttpVerticle;
 import dev.runner.jobs.WorkerVerticle;
 import dev.runner.metrics.RunnerMetrics;
@@ -10,6 +13,7 @@ import dev.runner.podman.PodmanClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,10 +71,26 @@ public final class Main {
         return;
       }
       Vertx vertx = cluster.result().vertx();
-      Future<Map<String, String>> versions = toolchainVersions(vertx, config);
-      vertx.deployVerticle(new WorkerVerticle(config, metrics))
-          .compose(id -> versions)
-          .compose(v -> vertx.deployVerticle(new HttpVerticle(config, v, metrics)))
+      ClusterCache cache = new ClusterCache(vertx, cluster.result().manager(), CacheSettings.of(config), config.trust(), metrics);
+      Future<Images> images = images(vertx, config);
+      // Deployed first, so closing the node stops it last (its server, its address in the index); its files stay on disk.
+      vertx.deployVerticle(new VerticleBase() {
+            @Override
+            public Future<?> start() {
+              return cache.start();
+            }
+
+            @Override
+            public Future<?> stop() {
+              return cache.close();
+            }
+          })
+          .compose(v -> vertx.deployVerticle(new WorkerVerticle(config, metrics, cache)))
+          .compose(id -> images)
+          .compose(facts -> {
+            ContestApi contest = new ContestApi(vertx, config, cache, facts.digests());
+            return vertx.deployVerticle(new HttpVerticle(config, facts.versions(), metrics, contest));
+          })
           .onSuccess(id -> started.complete(vertx))
           .onFailure(err -> {
             LOG.severe("the node did not start: " + err);
@@ -84,18 +104,29 @@ public final class Main {
   static final String VERSIONS_LABEL = "runner.versions";
 
   /**
-   * Each language's toolchain version, from its image's {@link #VERSIONS_LABEL}, read through
-   * Podman's API (without blocking: the calls are asynchronous). Never fails: a language whose image
-   * cannot be read (Podman down), or carries no such label, has no version, and the start goes on.
+   * What the node learns of its images at start: each language's toolchain version (from its image's
+   * {@link #VERSIONS_LABEL}) and its image's digest (Podman's image id: the image's own content, which
+   * compile tokens are made of).
    */
-  static Future<Map<String, String>> toolchainVersions(Vertx vertx, RunnerConfig config) {
+  record Images(Map<String, String> versions, Map<String, String> digests) {}
+
+  /**
+   * Reads every image through Podman's API (without blocking: the calls are asynchronous). Never fails:
+   * a language whose image cannot be read (Podman down) has no version and no digest (its contest
+   * compiles get 503), and the start goes on.
+   */
+  static Future<Images> images(Vertx vertx, RunnerConfig config) {
     PodmanClient podman = new PodmanClient(vertx, config.podmanSocket());
     Map<String, List<String>> languagesOf = new LinkedHashMap<>();
     config.images().forEach((lang, image) -> languagesOf.computeIfAbsent(image, i -> new ArrayList<>()).add(lang));
     Map<String, String> versions = new ConcurrentHashMap<>(); // the answers may come on different event loops
+    Map<String, String> digests = new ConcurrentHashMap<>();
     List<Future<?>> reads = new ArrayList<>();
-    languagesOf.forEach((image, langs) -> reads.add(podman.imageLabels(image).map(labels -> {
-      String label = labels.getString(VERSIONS_LABEL);
+    languagesOf.forEach((image, langs) -> reads.add(podman.inspectImage(image).map(inspection -> {
+      String id = inspection.getString("Id");
+      if (id != null) langs.forEach(lang -> digests.put(lang, id));
+      JsonObject labels = inspection.getJsonObject("Labels");
+      String label = labels == null ? null : labels.getString(VERSIONS_LABEL);
       if (label == null) throw new IllegalStateException("it has no label " + VERSIONS_LABEL);
       JsonObject byLanguage = new JsonObject(label);
       for (String lang : langs) {
@@ -105,7 +136,7 @@ public final class Main {
     }).onFailure(err -> LOG.warning("no toolchain versions for " + langs + ": image " + image + ": " + err.getMessage()))));
     return Future.join(reads).transform(ar -> {
       podman.close();
-      return Future.succeededFuture(Map.copyOf(versions));
+      return Future.succeededFuture(new Images(Map.copyOf(versions), Map.copyOf(digests)));
     });
   }
 }

@@ -1,6 +1,8 @@
 package dev.runner.http;
 
 import dev.runner.config.RunnerConfig;
+import dev.runner.contest.ContestApi;
+import dev.runner.contest.ContestService;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.Limits;
 import dev.runner.jobs.WorkerVerticle;
@@ -8,6 +10,7 @@ import dev.runner.jobs.JobResult;
 import dev.runner.metrics.RunnerMetrics;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -23,6 +26,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,12 +43,15 @@ import java.util.logging.Logger;
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
+  /** The most a POST /input/ body may have: an input set of the largest size, escaped as JSON. */
+  private static final long INPUT_BODY_BYTES = ContestApi.MAX_INPUT_SET_BYTES + (32 << 20);
   private final RunnerConfig config;
   private final List<String> languages;
   private final Map<String, String> versions;
   private final RunRequestParser parser;
   private final BodyBudget budget;
   private final RunnerMetrics metrics;
+  private final ContestService contest;
   private ConnectionGuard connections;
   private int pendingJobs;
   private final long startedAt = System.currentTimeMillis();
@@ -52,8 +60,9 @@ public final class HttpVerticle extends VerticleBase {
    * {@code versions}: each language's toolchain version (read by the node at start; absent: unknown);
    * {@code metrics}: the node's, served at GET /metrics.
    */
-  public HttpVerticle(RunnerConfig config, Map<String, String> versions, RunnerMetrics metrics) {
+  public HttpVerticle(RunnerConfig config, Map<String, String> versions, RunnerMetrics metrics, ContestService contest) {
     this.config = config;
+    this.contest = contest;
     this.metrics = metrics;
     this.versions = Map.copyOf(versions);
     this.languages = config.languages().keySet().stream().sorted().toList();
@@ -85,7 +94,12 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(connections::requestArrived);
     if (config.trust().apiTokensRequired()) router.route().handler(new BearerTokens(config.trust()));
-    router.post("/run").handler(this::run);
+    // Each path also answers with a trailing slash (the seed's /run/, /compile/, /input/).
+    router.post("/run").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> admit(ctx, body)));
+    router.post("/compile").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> contestCall(ctx, body, contest::compile)));
+    router.post("/input").handler(ctx -> read(ctx, INPUT_BODY_BYTES, body -> contestCall(ctx, body, contest::storeInput)));
+    router.get("/input/:hash").handler(ctx -> contest.describeInput(ctx.pathParam("hash"))
+        .onComplete(ar -> reply(ctx, ar)));
     router.get("/languages").handler(ctx -> json(ctx, 200, new JsonObject().put("languages", new JsonArray(
         languages.stream().map(id -> config.languages().get(id).describe(versions.get(id))).toList()))));
     router.get("/health").handler(this::health);
@@ -110,12 +124,13 @@ public final class HttpVerticle extends VerticleBase {
         .listen(config.httpPort(), config.httpHost());
   }
 
-  private void run(RoutingContext ctx) {
-    BodyReader reader = new BodyReader(vertx, ctx.request(), config.http(), budget, Limits.MAX_BODY_BYTES);
+  /** Reads a body of at most {@code maxBytes}, then hands it on; a bad one is answered here. */
+  private void read(RoutingContext ctx, long maxBytes, Consumer<BodyReader.Body> then) {
+    BodyReader reader = new BodyReader(vertx, ctx.request(), config.http(), budget, maxBytes);
     ctx.addEndHandler(ar -> reader.abandon());
     reader.read().onComplete(body -> {
       if (body.succeeded()) {
-        admit(ctx, body.result());
+        then.accept(body.result());
       } else if (!(body.cause() instanceof BadRequest e)) {
         ctx.fail(body.cause());
       } else {
@@ -129,6 +144,49 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
+   * A contest API call: the body must be a JSON object; it counts as a pending job (and its bytes
+   * stay held) until the answer, as an interview job does.
+   */
+  private void contestCall(RoutingContext ctx, BodyReader.Body body, Function<JsonObject, Future<ContestService.Reply>> call) {
+    JsonObject request;
+    try {
+      request = RunRequestParser.object(body.bytes());
+    } catch (BadRequest e) {
+      budget.release(body.held());
+      error(ctx, e.status, e.getMessage());
+      return;
+    }
+    contestCall(ctx, body, request, call);
+  }
+
+  private void contestCall(RoutingContext ctx, BodyReader.Body body, JsonObject request,
+                           Function<JsonObject, Future<ContestService.Reply>> call) {
+    if (!admitted(ctx, body.held())) return;
+    call.apply(request).onComplete(ar -> {
+      pendingJobs--;
+      budget.release(body.held());
+      reply(ctx, ar);
+    });
+  }
+
+  private static void reply(RoutingContext ctx, AsyncResult<ContestService.Reply> ar) {
+    if (ar.succeeded()) json(ctx, ar.result().status(), ar.result().body());
+    else ctx.fail(ar.cause());
+  }
+
+  /** Takes a pending job's place, or answers 503 with Retry-After (and gives the bytes back) when there is none. */
+  private boolean admitted(RoutingContext ctx, long held) {
+    if (pendingJobs >= config.maxPendingJobs()) {
+      budget.release(held);
+      ctx.response().putHeader("retry-after", "1");
+      error(ctx, 503, "the node is busy: " + pendingJobs + " jobs are in progress; retry later");
+      return false;
+    }
+    pendingJobs++;
+    return true;
+  }
+
+  /**
    * Bounds the jobs a node holds at once, counted from a complete and valid body until the worker's
    * reply: beyond it a request gets 503 with Retry-After at once.
    */
@@ -136,7 +194,13 @@ public final class HttpVerticle extends VerticleBase {
     long held = body.held();
     JobRequest job;
     try {
-      job = parser.parse(body.bytes());
+      // The seed's two APIs share the path: a token and an input hash make a contest run.
+      JsonObject request = RunRequestParser.object(body.bytes());
+      if (RunRequestParser.contestRun(request)) {
+        contestCall(ctx, body, request, contest::run);
+        return;
+      }
+      job = parser.parse(request, body.bytes());
     } catch (BadRequest e) {
       budget.release(held);
       error(ctx, e.status, e.getMessage());
@@ -146,13 +210,7 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(e);
       return;
     }
-    if (pendingJobs >= config.maxPendingJobs()) {
-      budget.release(held);
-      ctx.response().putHeader("retry-after", "1");
-      error(ctx, 503, "the node is busy: " + pendingJobs + " jobs are in progress; retry later");
-      return;
-    }
-    pendingJobs++;
+    if (!admitted(ctx, held)) return;
     boolean[] replied = {false};
     ctx.addEndHandler(ar -> {
       // Ends once: failed when the connection closed before the response was sent.

@@ -46,7 +46,21 @@ final class RunRequestParser {
   }
 
   JobRequest parse(Buffer body) {
-    JsonObject req = object(decode(body));
+    return parse(object(body), body);
+  }
+
+  /** A body as a JSON object, or a BadRequest naming why it is not one. */
+  static JsonObject object(Buffer body) {
+    return object(decode(body));
+  }
+
+  /** Whether a body (as a JSON object) is the contest API's run: a token and an input hash, not code. */
+  static boolean contestRun(JsonObject req) {
+    return (req.containsKey("token") || req.containsKey("input_hash")) && !req.containsKey("code");
+  }
+
+  /** {@code req}: {@code body} decoded (its raw text gives non-string test values as sent). */
+  JobRequest parse(JsonObject req, Buffer body) {
     RawTexts raw = new RawTexts(body);
     String language = string(req, "language", true);
     Language lang = languages.get(language);

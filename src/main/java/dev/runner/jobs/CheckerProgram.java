@@ -65,18 +65,7 @@ final class CheckerProgram implements OutputCheck {
   /** Compiles or syntax-checks the checker; a failure makes every test JE. */
   Future<CompileOutcome> prepare(Future<Void> cancelled) {
     if (lang.compiled()) return Compilation.compile(lease, lang, code, 0, artifact -> memoryBytes(job, artifact), cancelled);
-    byte[] source = code.getBytes(StandardCharsets.UTF_8);
-    return sv.put(lang.file(), source, 0644, true)
-        .compose(v -> sv.run(lang.run("syntax"), new byte[0], LIMITS, true))
-        .compose(r -> {
-          if (r.aborted()) return Future.failedFuture(new JobCancelledException());
-          if (r.report().toString(StandardCharsets.UTF_8).trim().equals("program")) {
-            return Future.succeededFuture(CompileOutcome.ok(r.wallMs(), "", false, null));
-          }
-          String err = r.stderr().toString(StandardCharsets.UTF_8);
-          return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), err, r.stderrTruncated(),
-              r.timeLimit() ? "the syntax check timed out" : "compilation failed"));
-        });
+    return Compilation.syntaxCheck(sv, lang, code.getBytes(StandardCharsets.UTF_8), LIMITS);
   }
 
   @Override

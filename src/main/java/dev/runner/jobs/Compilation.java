@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -29,17 +30,50 @@ final class Compilation {
    */
   static Future<CompileOutcome> compile(SandboxPool.Lease lease, Language lang, String code, long floorBytes,
                                         LongUnaryOperator runMemory, Future<Void> cancelled) {
+    return compile(lease, lang, code, Map.of(), floorBytes, runMemory, cancelled);
+  }
+
+  /**
+   * {@code others}: files put beside the source, by their plain names (headers, Java classes of their
+   * own files), gone with the compiler.
+   */
+  static Future<CompileOutcome> compile(SandboxPool.Lease lease, Language lang, String code, Map<String, String> others,
+                                        long floorBytes, LongUnaryOperator runMemory, Future<Void> cancelled) {
+    SupervisorClient sv = lease.sandbox().supervisor();
+    return artifact(lease, lang, code, others, floorBytes, cancelled).compose(compiled -> {
+      if (!compiled.outcome().ok()) return Future.succeededFuture(compiled.outcome());
+      Buffer artifact = compiled.artifact();
+      return sv.reset()
+          .compose(v -> lease.resize(runMemory.applyAsLong(artifact.length())))
+          .compose(v -> sv.put(lang.compile().artifact(), artifact.getBytes(), 0755, true))
+          .map(v -> compiled.outcome());
+    });
+  }
+
+  /** A compile's outcome and, when it succeeded, the program it made. */
+  record Compiled(CompileOutcome outcome, Buffer artifact) {}
+
+  /**
+   * The compiler's run alone: the sandbox is left as the compiler left it (the caller resets it) and
+   * the program comes back as bytes (a contest compile stores them in the cache).
+   */
+  static Future<Compiled> artifact(SandboxPool.Lease lease, Language lang, String code, Map<String, String> others,
+                                   long floorBytes, Future<Void> cancelled) {
     SupervisorClient sv = lease.sandbox().supervisor();
     Language.Compile c = lang.compile();
     byte[] source = code.getBytes(StandardCharsets.UTF_8);
     String file = lang.sourceFile(code);
     if (file.getBytes(StandardCharsets.UTF_8).length > 255) { // a 300-character class name
-      return Future.succeededFuture(CompileOutcome.failed(0, "", false, "the class name is too long for a file name"));
+      return Future.succeededFuture(failed(CompileOutcome.failed(0, "", false, "the class name is too long for a file name")));
     }
-    long compileMemory = Math.max(floorBytes, Limits.sandboxMemoryBytes(c.memoryMb(), 2L * source.length));
+    long sourceBytes = source.length + others.values().stream().mapToLong(t -> t.getBytes(StandardCharsets.UTF_8).length).sum();
+    long compileMemory = Math.max(floorBytes, Limits.sandboxMemoryBytes(c.memoryMb(), 2L * sourceBytes));
     RunLimits limits = Limits.compile(c);
-    return lease.resize(compileMemory)
-        .compose(v -> sv.put(file, source, 0644, false))
+    Future<Void> stored = lease.resize(compileMemory).compose(v -> sv.put(file, source, 0644, false));
+    for (Map.Entry<String, String> other : others.entrySet()) {
+      stored = stored.compose(v -> sv.put(other.getKey(), other.getValue().getBytes(StandardCharsets.UTF_8), 0644, false));
+    }
+    return stored
         .compose(v -> cancelled.isComplete() ? Future.failedFuture(new JobCancelledException())
             : sv.run(lang.compileCommand(code), new byte[0], limits, false,
                 new SupervisorClient.Collect(c.artifact(), Limits.MAX_ARTIFACT_BYTES)))
@@ -56,13 +90,32 @@ final class Compilation {
               : r.artifact().status() == 2 ? "the compiled program is larger than " + (Limits.MAX_ARTIFACT_BYTES >> 20) + " MB"
               : !r.artifact().taken() ? "the compiler made no program"
               : null;
-          if (error != null) return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), output, truncated, error));
+          if (error != null) return Future.succeededFuture(failed(CompileOutcome.failed(r.wallMs(), output, truncated, error)));
           Buffer artifact = r.artifact().bytes();
-          return sv.reset()
-              .compose(v -> lease.resize(runMemory.applyAsLong(artifact.length())))
-              .compose(v -> sv.put(c.artifact(), artifact.getBytes(), 0755, true))
-              .map(v -> CompileOutcome.ok(r.wallMs(), output, truncated, sha256(artifact)));
+          return Future.succeededFuture(new Compiled(CompileOutcome.ok(r.wallMs(), output, truncated, sha256(artifact)), artifact));
         });
+  }
+
+  /**
+   * An interpreted language's compile step: the source is stored (kept, for the runs after) and its
+   * harness parses it without running it ("program") or reports the error.
+   */
+  static Future<CompileOutcome> syntaxCheck(SupervisorClient sv, Language lang, byte[] source, RunLimits limits) {
+    return sv.put(lang.file(), source, 0644, true)
+        .compose(v -> sv.run(lang.run("syntax"), new byte[0], limits, true))
+        .compose(r -> {
+          if (r.aborted()) return Future.failedFuture(new JobCancelledException());
+          if (r.report().toString(StandardCharsets.UTF_8).trim().equals("program")) {
+            return Future.succeededFuture(CompileOutcome.ok(r.wallMs(), "", false, null));
+          }
+          String err = r.stderr().toString(StandardCharsets.UTF_8);
+          return Future.succeededFuture(CompileOutcome.failed(r.wallMs(), err, r.stderrTruncated(),
+              r.timeLimit() ? "the syntax check timed out" : "compilation failed"));
+        });
+  }
+
+  private static Compiled failed(CompileOutcome outcome) {
+    return new Compiled(outcome, null);
   }
 
   static String sha256(Buffer bytes) {

@@ -116,17 +116,17 @@ public final class JobRunner {
     }
   }
 
-  /** The verdict of a run that did not exit normally with code 0 (its output is not judged), else null. */
+  /** The verdict of a run that did not exit normally with code 0 (its output is not judged), and why; else null. */
   static Judgement verdictOfRun(RunResult r, Language lang, JobRequest job) {
-    if (r.timeLimit()) return new Judgement(Verdict.TLE, "time limit of " + seconds(job.timeoutMs()) + " exceeded", null);
-    String marker = lang.outOfMemoryMarker();
-    if (r.memoryLimit() || (r.exitCode() != 0 && marker != null && r.stderr().toString(StandardCharsets.UTF_8).contains(marker))) {
-      return new Judgement(Verdict.MLE, "memory limit of " + job.memoryMb() + " MB exceeded", null);
-    }
-    if (r.outputLimit()) return new Judgement(Verdict.OLE, "output limit of " + (Limits.OUTPUT_BYTES >> 20) + " MiB exceeded", null);
-    if (r.signal() != 0) return new Judgement(Verdict.RTE, "killed by signal " + r.signal(), null);
-    if (r.exitCode() != 0) return new Judgement(Verdict.RTE, "exited with code " + r.exitCode(), null);
-    return null;
+    Verdict v = Verdict.ofRun(r, lang.outOfMemoryMarker());
+    if (v == null) return null;
+    String why = switch (v) {
+      case TLE -> "time limit of " + seconds(job.timeoutMs()) + " exceeded";
+      case MLE -> "memory limit of " + job.memoryMb() + " MB exceeded";
+      case OLE -> "output limit of " + (Limits.OUTPUT_BYTES >> 20) + " MiB exceeded";
+      default -> r.signal() != 0 ? "killed by signal " + r.signal() : "exited with code " + r.exitCode();
+    };
+    return new Judgement(v, why, null);
   }
 
   /** A judged test; a hidden one keeps nothing of what the program or the checker printed. */

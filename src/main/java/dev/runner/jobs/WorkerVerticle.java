@@ -1,5 +1,7 @@
 package dev.runner.jobs;
 
+import dev.runner.cache.CacheMissException;
+import dev.runner.cache.ContentCache;
 import dev.runner.config.RunnerConfig;
 import dev.runner.lang.Language;
 import dev.runner.metrics.RunnerMetrics;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -38,6 +41,8 @@ public final class WorkerVerticle extends VerticleBase {
   public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
   public static final int CANCELLED = 499;
+  /** A contest run's token or input set is on no live node: the message names which. */
+  public static final int MISSING = 404;
   /** How often the pools' sizes are copied into the metrics (and at every job's end). */
   static final long POOL_SAMPLE_MS = 1_000;
   /** This node's worker answers here, locally, how it stands (GET /health). */
@@ -48,20 +53,27 @@ public final class WorkerVerticle extends VerticleBase {
   private final Map<String, SandboxPool> checkerPools = new HashMap<>();
   private final Map<String, Promise<Void>> running = new HashMap<>();
   private final RunnerMetrics metrics;
+  private final ContentCache cache;
+  private JobSlots slots;
   private PodmanClient podman;
   private NetClient net;
   private long sampler = -1;
 
-  /** {@code metrics}: the node's, where jobs, verdicts and the pools' sizes are recorded. */
-  public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics) {
+  /**
+   * {@code metrics}: the node's, where jobs, verdicts and the pools' sizes are recorded; {@code cache}:
+   * the cluster's, where contest compiles store their programs and contest runs find them and their inputs.
+   */
+  public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics, ContentCache cache) {
     this.config = config;
     this.metrics = metrics;
+    this.cache = cache;
   }
 
   @Override
   public Future<?> start() {
     podman = new PodmanClient(vertx, config.podmanSocket());
     net = vertx.createNetClient();
+    slots = new JobSlots(vertx, config.grader().maxConcurrentJobs(), config.pool().acquireTimeout().toMillis());
     return Sandbox.removeLeftovers(vertx, podman, config.stateDir(), config.sandboxLabel())
         .recover(err -> {
           LOG.warning("could not remove leftover sandboxes (is Podman up?): " + err.getMessage());
@@ -74,6 +86,10 @@ public final class WorkerVerticle extends VerticleBase {
             Language lang = config.languages().get(name);
             SandboxPool pool = pools.computeIfAbsent(image, this::newPool);
             consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.address(name), m -> handle(m, lang, pool))
+                .completion());
+            consumers.add(vertx.eventBus().<JsonObject>consumer(ContestJobs.compileAddress(name), m -> compile(m, lang, pool))
+                .completion());
+            consumers.add(vertx.eventBus().<JsonObject>consumer(ContestJobs.runAddress(name), m -> contestRun(m, lang, pool))
                 .completion());
           });
           consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancel(m.body().getString("id")))
@@ -105,23 +121,102 @@ public final class WorkerVerticle extends VerticleBase {
     }
     Promise<Void> cancelled = Promise.promise();
     running.put(job.id(), cancelled);
-    runOn(pool, lang, job, cancelled.future(), 1).onComplete(ar -> {
-      running.remove(job.id());
-      jobsCompleted++;
-      if (ar.succeeded()) {
-        message.reply(ar.result().toJson());
-      } else {
-        message.fail(ar.cause() instanceof JobCancelledException ? CANCELLED : UNAVAILABLE, ar.cause().getMessage());
-      }
+    onLease(pool, lang, job.sandboxMemoryBytes(), job.deadlineMs(config.languages()), cancelled.future(),
+        lease -> judged(lease, lang, job, cancelled.future())).onComplete(ar -> {
+      finished(job.id(), message, ar.map(JobResult::toJson));
       record(lang, ar, Duration.ofNanos(System.nanoTime() - arrived));
     });
+  }
+
+  /** A job's end: its reply (or failure: 499 cancelled, else 503), and it is no longer running. */
+  private void finished(String id, Message<JsonObject> message, AsyncResult<JsonObject> ar) {
+    running.remove(id);
+    jobsCompleted++;
+    if (ar.succeeded()) {
+      message.reply(ar.result());
+    } else {
+      int code = ar.cause() instanceof JobCancelledException ? CANCELLED : ar.cause() instanceof CacheMissException ? MISSING : UNAVAILABLE;
+      message.fail(code, ar.cause().getMessage());
+    }
+  }
+
+  /** A contest compile: the program (or the syntax-checked source) is stored in the cache under its token. */
+  private void compile(Message<JsonObject> message, Language lang, SandboxPool pool) {
+    long arrived = System.nanoTime();
+    ContestJobs.Compile job;
+    try {
+      job = message.body().mapTo(ContestJobs.Compile.class);
+    } catch (RuntimeException e) {
+      message.fail(400, "malformed compile job: " + e.getMessage());
+      return;
+    }
+    Promise<Void> cancelled = Promise.promise();
+    running.put(job.id(), cancelled);
+    onLease(pool, lang, Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0), Limits.compileDeadlineMs(lang) + 15_000,
+        cancelled.future(), lease -> ContestRunner.compile(lease, lang, job, cache, cancelled.future())).onComplete(ar -> {
+      finished(job.id(), message, ar.map(JsonObject::mapFrom));
+      RunnerMetrics.Outcome outcome = ar.failed() ? outcome(ar.cause())
+          : ar.result().ok() ? RunnerMetrics.Outcome.OK : RunnerMetrics.Outcome.COMPILE_ERROR;
+      metrics.jobFinished(lang.name(), outcome, Duration.ofNanos(System.nanoTime() - arrived));
+    });
+  }
+
+  /**
+   * A contest run: the token's program and the input set are made local first (fetched from the
+   * node that has them, if need be), before a sandbox is taken; a key no node holds fails with 404.
+   */
+  private void contestRun(Message<JsonObject> message, Language lang, SandboxPool pool) {
+    long arrived = System.nanoTime();
+    ContestJobs.Run job;
+    try {
+      job = message.body().mapTo(ContestJobs.Run.class);
+    } catch (RuntimeException e) {
+      message.fail(400, "malformed run job: " + e.getMessage());
+      return;
+    }
+    Promise<Void> cancelled = Promise.promise();
+    running.put(job.id(), cancelled);
+    List<ContentCache.Pinned> pins = new ArrayList<>();
+    Future<ContestJobs.Results> ran = pinned(ContentCache.Kind.TOKEN, job.token(), "token", pins)
+        .compose(token -> pinned(ContentCache.Kind.INPUT, job.inputHash(), "input", pins).compose(inputs ->
+            ContestRunner.read(vertx, token.path(), 0, token.entry().bytes()).compose(program -> {
+              long largest = java.util.Arrays.stream(ContestRunner.sizes(inputs.entry())).max().orElse(0);
+              return onLease(pool, lang, ContestRunner.sandboxMemoryBytes(job, program.length, largest), job.deadlineMs(),
+                  cancelled.future(), lease -> ContestRunner.run(vertx, lease, lang, job, token.entry(),
+                      io.vertx.core.buffer.Buffer.buffer(program), inputs, cancelled.future()));
+            })));
+    ran.onComplete(ar -> {
+      pins.forEach(ContentCache.Pinned::release);
+      finished(job.id(), message, ar.map(JsonObject::mapFrom));
+      RunnerMetrics.Outcome outcome;
+      if (ar.failed()) {
+        outcome = outcome(ar.cause());
+      } else {
+        List<ContestJobs.CaseResult> results = ar.result().results();
+        results.forEach(r -> metrics.verdict(lang.name(), Verdict.valueOf(r.status())));
+        outcome = results.stream().allMatch(r -> r.status().equals("OK")) ? RunnerMetrics.Outcome.OK : RunnerMetrics.Outcome.FAILED;
+      }
+      metrics.jobFinished(lang.name(), outcome, Duration.ofNanos(System.nanoTime() - arrived));
+      samplePools();
+    });
+  }
+
+  /** A key's bytes pinned on this node's disk (added to {@code pins}); a miss names what is missing. */
+  private Future<ContentCache.Pinned> pinned(ContentCache.Kind kind, String key, String what, List<ContentCache.Pinned> pins) {
+    return cache.open(kind, key)
+        .recover(err -> Future.failedFuture(err instanceof CacheMissException ? new CacheMissException(what) : err))
+        .onSuccess(pins::add);
+  }
+
+  private static RunnerMetrics.Outcome outcome(Throwable failure) {
+    return failure instanceof JobCancelledException ? RunnerMetrics.Outcome.CANCELLED : RunnerMetrics.Outcome.UNAVAILABLE;
   }
 
   /** A finished job in the node's metrics: its outcome, its time here, its tests' verdicts. */
   private void record(Language lang, AsyncResult<JobResult> ar, Duration took) {
     RunnerMetrics.Outcome outcome;
     if (ar.failed()) {
-      outcome = ar.cause() instanceof JobCancelledException ? RunnerMetrics.Outcome.CANCELLED : RunnerMetrics.Outcome.UNAVAILABLE;
+      outcome = outcome(ar.cause());
     } else {
       List<TestOutcome> tests = ar.result().tests();
       tests.forEach(t -> metrics.verdict(lang.name(), t.verdict()));
@@ -165,14 +260,24 @@ public final class WorkerVerticle extends VerticleBase {
     byImage.forEach((image, n) -> metrics.sandboxes(image, n[0], n[1], n[2]));
   }
 
-  private Future<JobResult> runOn(SandboxPool pool, Language lang, JobRequest job, Future<Void> cancelled, int retries) {
-    // The reset happens after the reply, off the job's latency; the sandbox is lent again only after it.
-    return pool.acquire(job.sandboxMemoryBytes(), cancelled).compose(lease -> {
-          // A supervisor that stops answering must not hold the job, nor the sandbox, forever.
-          Promise<JobResult> done = Promise.promise();
-          long timer = vertx.setTimer(job.deadlineMs(config.languages()),
-              t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
-          judged(lease, lang, job, cancelled).onComplete(done::tryComplete, done::tryFail);
+  /**
+   * Runs {@code work} on a sandbox of {@code pool} with {@code memoryBytes}, within a node-wide job
+   * slot: cut at {@code deadlineMs} (a supervisor that stops answering must not hold the job, nor the
+   * sandbox, forever), retried once on a fresh sandbox when the sandbox broke under it. The reset
+   * happens after the reply, off the job's latency; the sandbox is lent again only after it.
+   */
+  private <T> Future<T> onLease(SandboxPool pool, Language lang, long memoryBytes, long deadlineMs, Future<Void> cancelled,
+                                Function<SandboxPool.Lease, Future<T>> work) {
+    return slots.take(cancelled).compose(slot -> leased(pool, lang, memoryBytes, deadlineMs, cancelled, work, 1)
+        .onComplete(ar -> slot.run()));
+  }
+
+  private <T> Future<T> leased(SandboxPool pool, Language lang, long memoryBytes, long deadlineMs, Future<Void> cancelled,
+                               Function<SandboxPool.Lease, Future<T>> work, int retries) {
+    return pool.acquire(memoryBytes, cancelled).compose(lease -> {
+          Promise<T> done = Promise.promise();
+          long timer = vertx.setTimer(deadlineMs, t -> done.tryFail(new SandboxFailure("the sandbox stopped answering")));
+          work.apply(lease).onComplete(done::tryComplete, done::tryFail);
           return done.future().onComplete(ar -> {
             vertx.cancelTimer(timer);
             // An aborted job leaves a sound sandbox: reset and lent again, not replaced.
@@ -180,11 +285,12 @@ public final class WorkerVerticle extends VerticleBase {
           });
         })
         .recover(err -> {
-          if (err instanceof NoSandboxException || err instanceof JobCancelledException || retries == 0) {
+          if (err instanceof NoSandboxException || err instanceof JobCancelledException || err instanceof CacheMissException
+              || retries == 0) {
             return Future.failedFuture(err);
           }
           LOG.warning("a sandbox failed under a " + lang.name() + " job, retrying on a fresh one: " + err.getMessage());
-          return runOn(pool, lang, job, cancelled, retries - 1);
+          return leased(pool, lang, memoryBytes, deadlineMs, cancelled, work, retries - 1);
         });
   }
 

@@ -113,7 +113,16 @@ public record Language(String name, List<String> aliases, String title, String f
 
   /** The command that runs the compiled program of this source under this memory limit. */
   public List<String> runCompiled(String code, int memoryMb) {
-    String main = javaNaming() ? JavaSource.mainClass(code) : "";
+    return runArtifact(mainClass(code), memoryMb);
+  }
+
+  /** The class that runs this source's program (Java: the one declaring main), else "". */
+  public String mainClass(String code) {
+    return javaNaming() ? JavaSource.mainClass(code) : "";
+  }
+
+  /** The command that runs a compiled program whose main class is {@code main} under this memory limit. */
+  public List<String> runArtifact(String main, int memoryMb) {
     String heap = String.valueOf(Math.max(16, memoryMb - runtimeOverheadMb));
     return compile.run().stream()
         .map(a -> a.replace("{main}", main).replace("{memory_mb}", String.valueOf(memoryMb)).replace("{heap_mb}", heap)).toList();

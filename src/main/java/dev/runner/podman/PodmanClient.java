@@ -71,14 +71,12 @@ public final class PodmanClient {
   }
 
   /** An image's labels, {@code GET /images/{name}/json}'s {@code Labels}; empty when it has none. */
-  public Future<JsonObject> imageLabels(String image) {
+  /** An image's inspection (Podman's image JSON: its "Id", its "Labels", ...). */
+  public Future<JsonObject> inspectImage(String image) {
     return call(HttpMethod.GET, "/images/" + image + "/json")
         .send()
         .compose(r -> expect(r, 200, "inspect image " + image))
-        .map(r -> {
-          JsonObject labels = r.bodyAsJsonObject().getJsonObject("Labels");
-          return labels == null ? new JsonObject() : labels;
-        });
+        .map(r -> r.bodyAsJsonObject());
   }
 
   /** Names of the containers, running or not, that carry this label with this value. */

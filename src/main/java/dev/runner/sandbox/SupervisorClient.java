@@ -1,6 +1,7 @@
 package dev.runner.sandbox;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +27,7 @@ public final class SupervisorClient {
   static final long EXCHANGE_TIMEOUT_MS = 15_000;
   private final Vertx vertx;
   private final NetSocket socket;
-  private final Queue<Promise<Reply>> pending = new ArrayDeque<>();
+  private final Queue<Pending> pending = new ArrayDeque<>();
   private final RecordParser parser;
   private Map<String, Long> header;
   /** The running test's stdout so far (OUT frames); its RESULT's reply takes it. */
@@ -36,7 +37,10 @@ public final class SupervisorClient {
   private boolean closed;
   private final Promise<Void> closure = Promise.promise();
 
-  /** {@code stdout}: what a RUN's OUT frames brought before its reply. */
+  /** A request awaiting its reply; {@code stdoutSink}: where a RUN's OUT frames go, or null to gather them. */
+  private record Pending(Promise<Reply> reply, Handler<Buffer> stdoutSink) {}
+
+  /** {@code stdout}: what a RUN's OUT frames brought before its reply (empty when they went to a sink). */
   private record Reply(String verb, String line, Map<String, Long> fields, Buffer body, Buffer stdout) {}
 
   /** A file to take out of the sandbox after a run: its name in /work and the most bytes it may have. */
@@ -111,13 +115,23 @@ public final class SupervisorClient {
    * or null. It is taken before the sandbox is wiped for the next run.
    */
   public Future<RunResult> run(List<String> argv, byte[] stdin, RunLimits limits, boolean report, Collect collect) {
+    return run(argv, stdin, limits, report, collect, null);
+  }
+
+  /**
+   * {@code stdoutSink}: takes the program's stdout chunk by chunk as it arrives, instead of it being
+   * gathered into the result's {@code stdout} (which is then empty): output of up to the limit is
+   * never held whole (a contest run hashes it as it comes).
+   */
+  public Future<RunResult> run(List<String> argv, byte[] stdin, RunLimits limits, boolean report, Collect collect,
+                               Handler<Buffer> stdoutSink) {
     Buffer args = Buffer.buffer();
     argv.forEach(a -> args.appendString(a).appendByte((byte) 0));
     // Every field, every time: the supervisor refuses a request that lacks one.
     String collecting = collect == null ? " collect= collect_max=0" : " collect=" + collect.name() + " collect_max=" + collect.maxBytes();
     Buffer req = Buffer.buffer("RUN argv_len=" + args.length() + " stdin_len=" + stdin.length + " " + limits.header()
         + " report=" + (report ? 1 : 0) + collecting + "\n").appendBuffer(args).appendBytes(stdin);
-    return send(req).compose(r -> {
+    return send(req, stdoutSink).compose(r -> {
       if (!r.verb.equals("RESULT")) return Future.failedFuture(new SandboxFailure("supervisor: " + r.line));
       Map<String, Long> f = r.fields;
       int out = f.get("out_len").intValue(), err = f.get("err_len").intValue(), rep = f.get("report_len").intValue();
@@ -140,10 +154,14 @@ public final class SupervisorClient {
   }
 
   private Future<Reply> send(Buffer request) {
+    return send(request, null);
+  }
+
+  private Future<Reply> send(Buffer request, Handler<Buffer> stdoutSink) {
     // A dead supervisor (its container removed under us) fails the request at once, never hangs it.
     if (closed) return Future.failedFuture(new SandboxFailure("supervisor connection closed"));
     Promise<Reply> p = Promise.promise();
-    pending.add(p);
+    pending.add(new Pending(p, stdoutSink));
     socket.write(request).onFailure(this::failAll);
     return p.future();
   }
@@ -151,7 +169,9 @@ public final class SupervisorClient {
   private void onRecord(Buffer record) {
     if (outFrame) { // a chunk of the running test's stdout, which comes before its RESULT
       outFrame = false;
-      stdout.appendBuffer(record);
+      Pending running = pending.peek(); // replies come in order: the frames are the oldest request's
+      if (running != null && running.stdoutSink != null) running.stdoutSink.handle(record);
+      else stdout.appendBuffer(record);
       parser.delimitedMode("\n");
       return;
     }
@@ -196,13 +216,13 @@ public final class SupervisorClient {
 
   private void complete(Reply r) {
     stdout = Buffer.buffer();
-    Promise<Reply> p = pending.poll();
-    if (p != null) p.complete(r);
+    Pending p = pending.poll();
+    if (p != null) p.reply.complete(r);
   }
 
   private void failAll(Throwable t) {
-    Promise<Reply> p;
-    while ((p = pending.poll()) != null) p.tryFail(t instanceof SandboxFailure ? t : new SandboxFailure(t.getMessage()));
+    Pending p;
+    while ((p = pending.poll()) != null) p.reply.tryFail(t instanceof SandboxFailure ? t : new SandboxFailure(t.getMessage()));
   }
 
   private static Future<Void> expectVerb(Reply r, String verb) {

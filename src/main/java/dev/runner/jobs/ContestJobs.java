@@ -1,0 +1,79 @@
+package dev.runner.jobs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the contest API (seed 003) sends the workers on the event bus, and what they answer: records
+ * mapped by Vert.x's Jackson integration, in snake_case, as {@link JobRequest} is.
+ */
+public final class ContestJobs {
+  private ContestJobs() {}
+
+  /** Where the workers of a language compile contest submissions. */
+  public static String compileAddress(String language) {
+    return "runner.compile." + language;
+  }
+
+  /** Where the workers of a language run tokens on input sets. */
+  public static String runAddress(String language) {
+    return "runner.contest." + language;
+  }
+
+  /**
+   * Compile {@code files} (plain names to sources; {@code main} names the one the compiler is given,
+   * the others sit beside it) and store the program under {@code token}.
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Compile(String id, String language, String token, String main, Map<String, String> files) {
+    public JsonObject toJson() {
+      return JsonObject.mapFrom(this);
+    }
+  }
+
+  /** How a compile went: {@code error} (the compiler's output, capped) is null when it made a program. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Compiled(boolean ok, long compileTimeMs, String error) {}
+
+  /**
+   * Run the program of {@code token} on every case of the input set {@code inputHash}, with the
+   * seed's limits (already checked by the API): CPU time, memory, stdout, file size and open files;
+   * processes are always 1 (threads only).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Run(String id, String language, String token, String inputHash, long timeLimitMs, long memoryLimitKb,
+                    long outputLimitKb, long fileSizeLimitKb, int openFiles, boolean includeOutput, int cases) {
+    public JsonObject toJson() {
+      return JsonObject.mapFrom(this);
+    }
+
+    /** The memory limit in whole megabytes, rounded up (the sandbox is sized by the MB). */
+    public int memoryMb() {
+      return (int) ((memoryLimitKb + 1023) / 1024);
+    }
+
+    /** The wall-clock limit of a case: a sleeping program is cut at twice its CPU limit, plus a second. */
+    public long wallLimitMs() {
+      return 2 * timeLimitMs + 1_000;
+    }
+
+    /** The longest the run may take once it has a sandbox: every case at its wall limit, plus the program's set-up. */
+    public long deadlineMs() {
+      return cases * (wallLimitMs() + 1_000L) + 10_000;
+    }
+  }
+
+  /** One case's result, in the seed's shape; {@code outputHash} (md5 of stdout) for a case that exited normally. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record CaseResult(String name, String status, long timeMs, long wallTimeMs, long sysTimeMs, long memoryKb,
+                           String outputHash, Integer exitCode, int signal, String output, Boolean outputTruncated) {}
+
+  /** A run's answer: the cases' results in the input set's order. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Results(List<CaseResult> results) {}
+}

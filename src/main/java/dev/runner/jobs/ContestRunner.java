@@ -1,0 +1,191 @@
+package dev.runner.jobs;
+
+import dev.runner.cache.ContentCache;
+import dev.runner.lang.Language;
+import dev.runner.sandbox.JobCancelledException;
+import dev.runner.sandbox.RunLimits;
+import dev.runner.sandbox.RunResult;
+import dev.runner.sandbox.SandboxPool;
+import dev.runner.sandbox.SupervisorClient;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The contest API's work on a leased sandbox: compiling a submission into a program stored in the
+ * cluster's cache under its token, and running a token's program on every case of a cached input
+ * set, each case's stdout hashed (md5) as it streams out of the sandbox, never held whole.
+ */
+public final class ContestRunner {
+  /** What a token's index entry says of its program (the cache's {@code meta}). */
+  public static final String LANGUAGE = "language", ARTIFACT = "artifact", MAIN_CLASS = "main_class",
+      COMPILE_TIME_MS = "compile_time_ms";
+  /** What an input set's entry says: its cases' names and sizes, in order; its bytes are the inputs one after another. */
+  public static final String CASES = "cases", SIZES = "sizes";
+  private static final int STDERR_BYTES = 64 << 10;
+  /** Descriptors a runtime holds before the program opens any (the JVM's jars, Node's event loop): on top of open_files. */
+  static final int RUNTIME_FILES = 32;
+  private static final int THREADS = 64;
+
+  private ContestRunner() {}
+
+  /**
+   * Compiles (or, for an interpreted language, syntax-checks) the submission and stores the program
+   * under the job's token; the caller resets the sandbox.
+   */
+  public static Future<ContestJobs.Compiled> compile(SandboxPool.Lease lease, Language lang, ContestJobs.Compile job,
+                                                     ContentCache cache, Future<Void> cancelled) {
+    String code = job.files().get(job.main());
+    Future<Compilation.Compiled> compiled;
+    if (lang.compiled()) {
+      Map<String, String> others = new TreeMap<>(job.files());
+      others.remove(job.main());
+      compiled = Compilation.artifact(lease, lang, code, others, Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0), cancelled);
+    } else {
+      Buffer source = Buffer.buffer(code);
+      compiled = Compilation.syntaxCheck(lease.sandbox().supervisor(), lang, source.getBytes(), Limits.checker())
+          .map(o -> new Compilation.Compiled(o, o.ok() ? source : null));
+    }
+    return compiled.compose(c -> {
+      CompileOutcome o = c.outcome();
+      if (!o.ok()) {
+        String error = o.output().isBlank() ? o.error() : o.output();
+        return Future.succeededFuture(new ContestJobs.Compiled(false, o.timeMs(), error));
+      }
+      JsonObject meta = new JsonObject().put(LANGUAGE, lang.name())
+          .put(ARTIFACT, lang.compiled() ? lang.compile().artifact() : lang.file())
+          .put(MAIN_CLASS, lang.mainClass(code)).put(COMPILE_TIME_MS, o.timeMs());
+      return cache.put(ContentCache.Kind.TOKEN, job.token(), c.artifact(), meta)
+          .map(e -> new ContestJobs.Compiled(true, o.timeMs(), null));
+    });
+  }
+
+  /** The limits of every case of a run. */
+  static RunLimits limits(ContestJobs.Run job) {
+    long stack = Math.max(64L << 20, (long) job.memoryMb() << 20);
+    return new RunLimits(job.timeLimitMs(), job.wallLimitMs(), job.outputLimitKb() << 10, STDERR_BYTES,
+        job.fileSizeLimitKb() << 10, THREADS, job.openFiles() + RUNTIME_FILES, true, stack);
+  }
+
+  /** The sandbox memory of a run: the limit, the largest case (held while it runs) and the program twice (kept and in /work). */
+  public static long sandboxMemoryBytes(ContestJobs.Run job, long programBytes, long largestCase) {
+    return Limits.sandboxMemoryBytes(job.memoryMb(), largestCase + 2 * programBytes);
+  }
+
+  /** The sizes of an input set's cases, from its entry. */
+  public static long[] sizes(ContentCache.Entry input) {
+    JsonArray a = input.meta().getJsonArray(SIZES);
+    long[] sizes = new long[a.size()];
+    for (int i = 0; i < sizes.length; i++) sizes[i] = a.getLong(i);
+    return sizes;
+  }
+
+  /**
+   * Runs the program (stored first, kept for every case) on each case in order. {@code inputs}: the
+   * set's bytes, pinned on this node's disk for the run.
+   */
+  public static Future<ContestJobs.Results> run(Vertx vertx, SandboxPool.Lease lease, Language lang, ContestJobs.Run job,
+                                                ContentCache.Entry token, Buffer program, ContentCache.Pinned inputs,
+                                                Future<Void> cancelled) {
+    SupervisorClient sv = lease.sandbox().supervisor();
+    boolean[] finished = {false}; // after this run the sandbox is another's: never abort that one
+    cancelled.onComplete(v -> {
+      if (!finished[0]) sv.abort();
+    });
+    String artifact = token.meta().getString(ARTIFACT);
+    List<String> argv = lang.compiled() ? lang.runArtifact(token.meta().getString(MAIN_CLASS, ""), job.memoryMb())
+        : lang.run("program");
+    JsonArray names = inputs.entry().meta().getJsonArray(CASES);
+    long[] sizes = sizes(inputs.entry());
+    RunLimits limits = limits(job);
+    List<ContestJobs.CaseResult> results = new ArrayList<>(sizes.length);
+    Future<Void> done = sv.put(artifact, program.getBytes(), lang.compiled() ? 0755 : 0644, true);
+    long offset = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      long at = offset, size = sizes[i];
+      String name = names.getString(i);
+      offset += size;
+      done = done.compose(v -> {
+        if (cancelled.isComplete()) return Future.failedFuture(new JobCancelledException());
+        return read(vertx, inputs.path(), at, size);
+      }).compose(stdin -> {
+        OutputDigest out = new OutputDigest(job.includeOutput() ? Limits.RETURNED_OUTPUT : 0);
+        return sv.run(argv, stdin, limits, false, null, out).compose(r -> {
+          if (r.aborted()) return Future.failedFuture(new JobCancelledException());
+          results.add(result(name, r, lang, out, job.includeOutput()));
+          return Future.succeededFuture();
+        });
+      });
+    }
+    return done.map(v -> new ContestJobs.Results(results)).onComplete(ar -> finished[0] = true);
+  }
+
+  private static ContestJobs.CaseResult result(String name, RunResult r, Language lang, OutputDigest out, boolean includeOutput) {
+    Verdict v = Verdict.ofRun(r, lang.outOfMemoryMarker());
+    boolean ok = v == null;
+    boolean exited = r.signal() == 0 && !r.timeLimit() && !r.outputLimit();
+    String shown = includeOutput ? out.head.toString(StandardCharsets.UTF_8) : null;
+    return new ContestJobs.CaseResult(name, ok ? "OK" : v.name(), r.cpuMs(), r.wallMs(), r.sysMs(), r.memoryKb(),
+        ok ? out.hex() : null, exited ? r.exitCode() : null, r.signal(), shown, includeOutput ? out.bytes > out.head.length() : null);
+  }
+
+  /** Bytes {@code at..at+size} of a cached file, read off the event loop, never through a link. */
+  static Future<byte[]> read(Vertx vertx, Path file, long at, long size) {
+    return vertx.executeBlocking(() -> {
+      try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(size));
+        ch.position(at);
+        while (b.hasRemaining()) {
+          if (ch.read(b) < 0) throw new IOException(file + " ends before its case at " + at);
+        }
+        return b.array();
+      }
+    }, false);
+  }
+
+  /** A case's stdout as it streams: its md5, its length and its first {@code keep} bytes. */
+  static final class OutputDigest implements Handler<Buffer> {
+    private final MessageDigest md5;
+    private final int keep;
+    final Buffer head = Buffer.buffer();
+    long bytes;
+
+    OutputDigest(int keep) {
+      this.keep = keep;
+      try {
+        md5 = MessageDigest.getInstance("MD5");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every Java has MD5", e);
+      }
+    }
+
+    @Override
+    public void handle(Buffer chunk) {
+      md5.update(chunk.getBytes());
+      bytes += chunk.length();
+      if (head.length() < keep) head.appendBuffer(chunk, 0, Math.min(chunk.length(), keep - head.length()));
+    }
+
+    String hex() {
+      return HexFormat.of().formatHex(md5.digest());
+    }
+  }
+}
