@@ -3,6 +3,8 @@ package dev.runner.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import dev.runner.cache.CacheSettings;
+import dev.runner.cache.ClusterCache;
 import dev.runner.config.RunnerConfig;
 import dev.runner.metrics.RunnerMetrics;
 import io.vertx.core.Future;
@@ -33,6 +35,7 @@ public final class Cluster {
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.logging.type", "jdk");
     hz.setProperty("hazelcast.health.monitoring.level", "OFF");
+    ClusterCache.configure(hz, CacheSettings.of(config)); // the cache index's maps: TTL, backups
     // Without these Hazelcast binds [::]:port whatever the interfaces say: anything that reached the
     // port could join, receive jobs (code, hidden tests) and forge replies.
     hz.setProperty("hazelcast.socket.bind.any", "false");

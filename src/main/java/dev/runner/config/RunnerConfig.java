@@ -46,9 +46,13 @@ public record RunnerConfig(
    * The file's {@code runner{grader_url, sandbox_path, cache_dir, max_cache_size_gb,
    * max_concurrent_jobs}} and {@code languages{id{compiler, flags}}}: read and validated, but no part
    * of the node acts on them yet (later work will). {@code graderUrl} and {@code sandboxPath} may be null.
+   * {@code cacheTtl} and {@code cachePort} (the file's {@code cache{ttl_s, port}}): how long the
+   * content cache keeps an item after it was last stored, and the port its peers fetch bytes from
+   * (0: any free one).
    */
   public record GraderSettings(String graderUrl, String sandboxPath, Path cacheDir, double maxCacheSizeGb,
-                               int maxConcurrentJobs, Map<String, CompilerSettings> compilers) {}
+                               int maxConcurrentJobs, Map<String, CompilerSettings> compilers,
+                               Duration cacheTtl, int cachePort) {}
 
   /** One entry of the file's {@code languages}: a compiler path and its flags (recorded only). */
   public record CompilerSettings(String compiler, List<String> flags) {}
@@ -63,11 +67,12 @@ public record RunnerConfig(
       "RUNNER_SANDBOX_LABEL", "RUNNER_TLS_CERT_FILE", "RUNNER_TLS_KEY_FILE", "RUNNER_TLS_CA_FILE",
       "RUNNER_API_TOKENS", "RUNNER_API_TOKENS_FILE",
       "RUNNER_CLUSTER_TLS_CERT_FILE", "RUNNER_CLUSTER_TLS_KEY_FILE", "RUNNER_CLUSTER_TLS_CA_FILE",
-      "RUNNER_GRADER_URL", "RUNNER_CACHE_DIR", "RUNNER_MAX_JOBS");
+      "RUNNER_GRADER_URL", "RUNNER_CACHE_DIR", "RUNNER_MAX_JOBS", "RUNNER_CACHE_TTL_S", "RUNNER_CACHE_PORT");
 
   /** The keys the file may hold: a group's keys ("group.key"; a nested group is itself a key). */
   private static final Map<String, Set<String>> SCHEMA = Map.ofEntries(
-      Map.entry("", Set.of("runner", "languages", "images", "http", "limits", "pool", "cluster", "sandbox", "tls", "tokens")),
+      Map.entry("", Set.of("runner", "languages", "images", "http", "limits", "pool", "cluster", "sandbox", "tls", "tokens", "cache")),
+      Map.entry("cache", Set.of("ttl_s", "port")),
       Map.entry("runner", Set.of("port", "grader_url", "sandbox_path", "cache_dir", "max_cache_size_gb", "max_concurrent_jobs")),
       Map.entry("http", Set.of("host", "header_timeout_s", "body_timeout_s", "body_idle_timeout_s", "max_connections", "body_budget_mb")),
       Map.entry("limits", Set.of("max_pending", "max_job_seconds")),
@@ -152,7 +157,9 @@ public record RunnerConfig(
             Path.of(s.string("RUNNER_CACHE_DIR", "runner.cache_dir", "/var/lib/runner/cache")),
             s.positiveNumber("runner.max_cache_size_gb", 10),
             s.integer("RUNNER_MAX_JOBS", "runner.max_concurrent_jobs", 4, 1, Integer.MAX_VALUE),
-            s.compilers(known.keySet(), containers)));
+            s.compilers(known.keySet(), containers),
+            Duration.ofSeconds(s.integer("RUNNER_CACHE_TTL_S", "cache.ttl_s", 24 * 3600, 1, Integer.MAX_VALUE)),
+            s.integer("RUNNER_CACHE_PORT", "cache.port", 0, 0, 65535)));
     return config;
   }
 

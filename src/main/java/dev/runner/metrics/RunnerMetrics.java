@@ -1,5 +1,6 @@
 package dev.runner.metrics;
 
+import dev.runner.cache.ContentCache;
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.Verdict;
 import io.micrometer.core.instrument.Counter;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.DoubleStream;
 
 /**
@@ -27,8 +29,15 @@ import java.util.stream.DoubleStream;
  *   <li>{@code runner_compilation_errors_total{language}}: jobs whose code did not compile;
  *   <li>{@code runner_execution_errors_total{language}}: jobs that failed for the runner's reasons (503);
  *   <li>{@code runner_verdicts_total{language, verdict}}: the tests of those jobs, by verdict;
- *   <li>{@code runner_sandboxes{image, state}}, {@code runner_jobs_waiting{image}}: the pools.
+ *   <li>{@code runner_sandboxes{image, state}}, {@code runner_jobs_waiting{image}}: the pools;
+ *   <li>{@code runner_cache_hits_total{cache}}: lookups that found an entry some live node holds, and
+ *       opens that delivered the bytes (from this node's disk or fetched from a peer); a peer's copy
+ *       made for replication is no open of a user and counts neither way;
+ *   <li>{@code runner_cache_misses_total{cache}}: lookups that found nothing, opens that failed with
+ *       a {@code CacheMissException};
+ *   <li>{@code runner_cache_size_bytes{cache}}: the bytes of the cache's files on this node's disk.
  * </ul>
+ * {@code cache} is {@code token} or {@code input} ({@code ContentCache.Kind.tag()}).
  * Thread-safe: meters are, and the pool gauges read values the worker sets on its own thread.
  */
 public final class RunnerMetrics {
@@ -57,6 +66,7 @@ public final class RunnerMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final Map<String, PoolGauges> pools = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> cacheSizes = new ConcurrentHashMap<>();
 
   private record PoolGauges(AtomicInteger idle, AtomicInteger busy, AtomicInteger waiting) {}
 
@@ -73,6 +83,11 @@ public final class RunnerMetrics {
       for (Verdict v : Verdict.values()) verdicts(language, v);
     }
     config.images().values().forEach(this::pool);
+    for (ContentCache.Kind k : ContentCache.Kind.values()) {
+      cacheHits(k.tag());
+      cacheMisses(k.tag());
+      cacheSize(k.tag());
+    }
   }
 
   /** The registry: what {@code GET /metrics} scrapes. */
@@ -116,6 +131,35 @@ public final class RunnerMetrics {
     g.idle().set(idle);
     g.busy().set(busy);
     g.waiting().set(waiting);
+  }
+
+  /** A lookup or open of the {@code cache} (a {@link ContentCache.Kind#tag()}) that was a hit, or a miss. */
+  public void cacheLookup(String cache, boolean hit) {
+    (hit ? cacheHits(cache) : cacheMisses(cache)).increment();
+  }
+
+  /** The bytes the {@code cache}'s files take on this node's disk now. */
+  public void cacheSizeBytes(String cache, long bytes) {
+    cacheSize(cache).set(bytes);
+  }
+
+  private Counter cacheHits(String cache) {
+    return Counter.builder("runner.cache.hits").description("Cache lookups and opens satisfied (locally or by a fetch)")
+        .tag("cache", cache).register(registry);
+  }
+
+  private Counter cacheMisses(String cache) {
+    return Counter.builder("runner.cache.misses").description("Cache lookups and opens no live node could satisfy")
+        .tag("cache", cache).register(registry);
+  }
+
+  private AtomicLong cacheSize(String cache) {
+    return cacheSizes.computeIfAbsent(cache, c -> {
+      AtomicLong bytes = new AtomicLong();
+      Gauge.builder("runner.cache.size", bytes, AtomicLong::get).baseUnit("bytes")
+          .description("Bytes of the cache's files on this node's disk").tag("cache", c).register(registry);
+      return bytes;
+    });
   }
 
   private PoolGauges pool(String image) {

@@ -102,6 +102,23 @@ class RunnerConfigTest {
     assertEquals("node-6161", c.sandboxLabel());
     assertNull(c.grader().graderUrl());
     assertEquals(4, c.grader().maxConcurrentJobs());
+    assertEquals(Duration.ofHours(24), c.grader().cacheTtl());
+    assertEquals(0, c.grader().cachePort());
+  }
+
+  /** The content cache's TTL and port: the file's cache{ttl_s, port}, the environment over them. */
+  @Test
+  void cacheTtlAndPort() {
+    JsonObject file = new JsonObject().put("cache", new JsonObject().put("ttl_s", 60).put("port", 7100));
+    RunnerConfig c = RunnerConfig.from(file, env());
+    assertEquals(Duration.ofSeconds(60), c.grader().cacheTtl());
+    assertEquals(7100, c.grader().cachePort());
+    c = RunnerConfig.from(file, env("RUNNER_CACHE_TTL_S", "3", "RUNNER_CACHE_PORT", "7200"));
+    assertEquals(Duration.ofSeconds(3), c.grader().cacheTtl());
+    assertEquals(7200, c.grader().cachePort());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.fromEnvironment(env("RUNNER_CACHE_TTL_S", "0")));
+    assertEquals("RUNNER_CACHE_TTL_S: must be an integer of at least 1, got 0", e.getMessage());
   }
 
   /** The shipped conf/runner.json changes nothing: it holds the defaults. */
@@ -120,6 +137,8 @@ class RunnerConfigTest {
         new Object[] {"{\"runner\":{\"max_cache_size_gb\":-1}}", "runner.max_cache_size_gb: must be a number above 0, got -1"},
         new Object[] {"{\"runner\":{\"grader_url\":\"ftp://g\"}}", "runner.grader_url: must be an http:// or https:// URL with a host"},
         new Object[] {"{\"runner\":{\"cache_dir\":7}}", "runner.cache_dir: must be a non-empty string, got 7"},
+        new Object[] {"{\"cache\":{\"port\":70000}}", "cache.port: must be an integer from 0 to 65535, got 70000"},
+        new Object[] {"{\"cache\":{\"ttl\":1}}", "cache.ttl: unknown key in cache"},
         new Object[] {"{\"runner\":{\"prot\":1}}", "runner.prot: unknown key in runner"},
         new Object[] {"{\"bogus\":1}", "bogus: unknown key at the top level"},
         new Object[] {"{\"http\":3}", "http: must be an object, got 3"},
