@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runner.TestEnvironment;
 import dev.runner.config.RunnerConfig;
+import dev.runner.contest.ContestApi;
 import dev.runner.metrics.RunnerMetrics;
 import dev.runner.jobs.JobRequest;
 import io.vertx.core.Vertx;
@@ -48,7 +49,8 @@ class HttpGuardTest {
     vertx = Vertx.vertx();
     vertx.eventBus().<JsonObject>consumer(JobRequest.address("python"), jobs::add);
     vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancellations.add(m.body()));
-    vertx.deployVerticle(new HttpVerticle(config, Map.of(), new RunnerMetrics(config))).await();
+    // No cache: these tests send interview jobs only, to the consumers above.
+    vertx.deployVerticle(new HttpVerticle(config, Map.of(), new RunnerMetrics(config), new ContestApi(vertx, config, null, Map.of()))).await();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
   }
 
