@@ -15,6 +15,7 @@ import dev.runner.cache.ContentCache.Kind;
 import dev.runner.cache.ContentCache.Pinned;
 import dev.runner.cluster.Cluster;
 import dev.runner.config.RunnerConfig;
+import dev.runner.config.TrustSettings;
 import dev.runner.metrics.RunnerMetrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -128,10 +129,14 @@ class ClusterCacheTest {
 
   /** A started cache on {@code n}, in {@code tmp/dirName} (the same name again: the same dir, as after a restart). */
   private Started cache(Node n, String dirName, CacheSettings base) {
+    return cache(n, dirName, base, n.config().trust());
+  }
+
+  private Started cache(Node n, String dirName, CacheSettings base, TrustSettings trust) {
     Path dir = tmp.resolve(dirName);
     CacheSettings s = new CacheSettings(dir, base.maxBytes(), base.ttl(), base.host(), base.port());
     RunnerMetrics metrics = new RunnerMetrics(n.config());
-    ClusterCache c = new ClusterCache(n.member().vertx(), n.member().manager(), s, n.config().trust(), metrics);
+    ClusterCache c = new ClusterCache(n.member().vertx(), n.member().manager(), s, trust, metrics);
     c.start().await();
     caches.add(c);
     return new Started(c, dir, metrics);
@@ -373,5 +378,56 @@ class ClusterCacheTest {
     assertArrayEquals(content, Files.readAllBytes(outside));
     assertEquals(0, again.size(Kind.TOKEN));
     assertInstanceOf(CacheMissException.class, failure(again.cache().open(Kind.TOKEN, key)));
+  }
+
+  @Test
+  void withClusterTlsOnlyTheClustersCertificatesFetch() throws Exception {
+    Path one = certs("one"), two = certs("two");
+    TrustSettings cluster = clusterTls(one, one);
+    Started a = cache(m1, "a", CacheSettings.of(m1.config()), cluster);
+    byte[] content = bytes(20_000, 9);
+    String key = key();
+    a.cache().put(Kind.TOKEN, key, Buffer.buffer(content), new JsonObject()).await();
+
+    // trusts a's certificate, but presents one of another CA: a's server refuses it
+    Started intruder = cache(m2, "x", CacheSettings.of(m2.config()), clusterTls(two, one));
+    assertInstanceOf(CacheMissException.class, failure(intruder.cache().open(Kind.TOKEN, key)));
+    Started plain = cache(m3, "p", CacheSettings.of(m3.config()), TrustSettings.NONE);
+    assertInstanceOf(CacheMissException.class, failure(plain.cache().open(Kind.TOKEN, key)));
+
+    Started b = cache(m2, "b", CacheSettings.of(m2.config()), cluster);
+    Pinned p = b.cache().open(Kind.TOKEN, key).await();
+    assertArrayEquals(content, Files.readAllBytes(p.path()));
+    p.release();
+  }
+
+  /** A CA and a node certificate it signed (as ./runner certs makes them), in their own dir. */
+  private Path certs(String name) throws Exception {
+    Path d = Files.createDirectories(tmp.resolve("certs-" + name));
+    openssl(d, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+        "-subj", "/CN=" + name + " CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", "ca-key.pem", "-out", "ca.pem");
+    openssl(d, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-subj", "/CN=" + name + " node", "-keyout", "node-key.pem", "-out", "node.csr");
+    Files.writeString(d.resolve("ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+        + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:127.0.0.1\n");
+    openssl(d, "x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+        "-days", "1", "-extfile", "ext", "-out", "node.pem");
+    return d;
+  }
+
+  private static void openssl(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), "openssl " + args[0] + ": " + out);
+  }
+
+  /** Cluster TLS with the node certificate of {@code node}'s dir and the CA of {@code ca}'s. */
+  private static TrustSettings clusterTls(Path node, Path ca) {
+    return TrustSettings.fromEnvironment(Map.of("RUNNER_CLUSTER_TLS_CERT_FILE", node.resolve("node.pem").toString(),
+        "RUNNER_CLUSTER_TLS_KEY_FILE", node.resolve("node-key.pem").toString(),
+        "RUNNER_CLUSTER_TLS_CA_FILE", ca.resolve("ca.pem").toString()));
   }
 }
