@@ -8,7 +8,9 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,10 +69,42 @@ public final class TestEnvironment {
     env.put("RUNNER_POOL_SIZE", String.valueOf(poolSize));
     env.put("RUNNER_CLUSTER_NAME", label("runner-test") + "-" + n);
     env.put("RUNNER_CLUSTER_PORT", "5801");
+    env.put("RUNNER_CACHE_DIR", cacheDir(n).toString()); // never /var/lib/runner/cache
     if (ownLabel) env.put("RUNNER_SANDBOX_LABEL", label("node") + "-" + n);
     else env.remove("RUNNER_SANDBOX_LABEL");
     env.putAll(overrides);
     return RunnerConfig.fromEnvironment(env);
+  }
+
+  /** This JVM's cache dirs, one per node, deleted when the JVM exits. */
+  private static Path cacheRoot;
+
+  private static synchronized Path cacheDir(int node) {
+    try {
+      if (cacheRoot == null) {
+        Path root = Files.createTempDirectory("runner-cache-");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+        cacheRoot = root;
+      }
+      return cacheRoot.resolve("node-" + node); // made by the cache itself, 0700
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Deletes a dir and everything under it, links themselves and never what they point to; best effort. */
+  public static void deleteTree(Path dir) {
+    try (var paths = Files.walk(dir)) { // walk does not follow links
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          // best effort
+        }
+      });
+    } catch (IOException ignored) {
+      // gone already
+    }
   }
 
   public static int freePort() {

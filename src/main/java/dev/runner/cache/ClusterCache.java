@@ -142,10 +142,10 @@ public final class ClusterCache implements ContentCache {
   private Future<Path> local(Entry e) {
     Path path = store.pin(e.kind(), e.sha256(), e.key());
     if (path == null || !store.unverified(e.kind(), e.sha256())) return Future.succeededFuture(path);
-    return blocking(() -> store.verify(e.kind(), e.sha256())).map(good -> {
-      if (good) return path;
+    return blocking(() -> store.verify(e.kind(), e.sha256())).compose(bad -> {
+      if (bad == null) return Future.succeededFuture(path);
       store.unpin(e.kind(), e.sha256());
-      return null;
+      return forget(List.of(bad)).map((Path) null);
     });
   }
 
@@ -226,12 +226,16 @@ public final class ClusterCache implements ContentCache {
       return;
     }
     open(kind, key, false).onComplete(ar -> {
-      if (ar.succeeded()) {
-        ar.result().release();
-        msg.reply("ok");
-      } else {
+      if (ar.failed()) {
         msg.fail(500, String.valueOf(ar.cause().getMessage()));
+        return;
       }
+      Pinned p = ar.result();
+      // the bytes were stored again: a copy's TTL restarts with the original's
+      blocking(() -> store.refresh(kind, p.entry().sha256())).onComplete(r -> {
+        p.release();
+        msg.reply("ok");
+      });
     });
   }
 

@@ -174,10 +174,7 @@ final class DiskStore {
     synchronized (this) {
       Local l = files.get(id(kind, sha));
       if (l != null) {
-        long now = System.currentTimeMillis();
-        Files.getFileAttributeView(file(kind, sha), BasicFileAttributeView.class, NOFOLLOW_LINKS)
-            .setTimes(FileTime.fromMillis(now), null, null);
-        l.storedAt = now;
+        refresh(kind, sha);
         l.pins++;
         l.keys.add(key);
         use(l);
@@ -249,10 +246,10 @@ final class DiskStore {
   }
 
   /**
-   * Hashes the file; if its bytes are those its name says, marks it verified and returns true, else
-   * deletes it (pinned or not: its bytes are wrong) and returns false.
+   * Hashes the file: null if its bytes are those its name says (it is then verified), else it is
+   * deleted (pinned or not: its bytes are wrong) and returned.
    */
-  boolean verify(Kind kind, String sha256) throws IOException {
+  Removed verify(Kind kind, String sha256) throws IOException {
     MessageDigest md = sha256();
     try (FileChannel ch = FileChannel.open(file(kind, sha256), READ, NOFOLLOW_LINKS)) {
       ByteBuffer b = ByteBuffer.allocate(1 << 16);
@@ -267,15 +264,25 @@ final class DiskStore {
     boolean good = hex(md).equals(sha256);
     synchronized (this) {
       Local l = files.get(id(kind, sha256));
-      if (l == null) return false;
+      if (l == null) return new Removed(kind, sha256, Set.of()); // gone meanwhile
       if (good) {
         l.verified = true;
-      } else {
-        LOG.warning("cache: " + file(kind, sha256) + " does not hold the bytes its name says: deleted");
-        delete(l);
+        return null;
       }
+      LOG.warning("cache: " + file(kind, sha256) + " does not hold the bytes its name says: deleted");
+      return delete(l);
     }
-    return good;
+  }
+
+  /** Restarts the TTL of a file this node has (its bytes were stored again elsewhere); false if it has none. */
+  synchronized boolean refresh(Kind kind, String sha256) throws IOException {
+    Local l = files.get(id(kind, sha256));
+    if (l == null) return false;
+    long now = System.currentTimeMillis();
+    Files.getFileAttributeView(file(kind, sha256), BasicFileAttributeView.class, NOFOLLOW_LINKS)
+        .setTimes(FileTime.fromMillis(now), null, null);
+    l.storedAt = now;
+    return true;
   }
 
   /** Deletes the least recently used unpinned files while the files take more than the budget. */
