@@ -7,6 +7,7 @@ import dev.runner.config.ConfigFile;
 import dev.runner.config.RunnerConfig;
 import dev.runner.contest.ContestApi;
 import dev.runner.http.HttpVerticle;
+import dev.runner.jobs.Programs;
 import dev.runner.jobs.WorkerVerticle;
 import dev.runner.metrics.RunnerMetrics;
 import dev.runner.podman.PodmanClient;
@@ -72,7 +73,6 @@ public final class Main {
       }
       Vertx vertx = cluster.result().vertx();
       ClusterCache cache = new ClusterCache(vertx, cluster.result().manager(), CacheSettings.of(config), config.trust(), metrics);
-      Future<Images> images = images(vertx, config);
       // Deployed first, so closing the node stops it last (its server, its address in the index); its files stay on disk.
       vertx.deployVerticle(new VerticleBase() {
             @Override
@@ -85,11 +85,12 @@ public final class Main {
               return cache.close();
             }
           })
-          .compose(v -> vertx.deployVerticle(new WorkerVerticle(config, metrics, cache)))
-          .compose(id -> images)
-          .compose(facts -> {
-            ContestApi contest = new ContestApi(vertx, config, cache, facts.digests());
-            return vertx.deployVerticle(new HttpVerticle(config, facts.versions(), metrics, contest));
+          .compose(v -> images(vertx, config))
+          .compose(images -> {
+            Programs programs = new Programs(vertx, cache, images.digests());
+            return vertx.deployVerticle(new WorkerVerticle(config, metrics, cache, programs))
+                .compose(v -> vertx.deployVerticle(new HttpVerticle(config, images.versions(), metrics,
+                    new ContestApi(vertx, config, cache, programs))));
           })
           .onSuccess(id -> started.complete(vertx))
           .onFailure(err -> {

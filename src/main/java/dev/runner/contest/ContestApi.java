@@ -5,6 +5,7 @@ import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.ContestJobs;
 import dev.runner.jobs.ContestRunner;
 import dev.runner.jobs.Limits;
+import dev.runner.jobs.Programs;
 import dev.runner.jobs.WorkerVerticle;
 import dev.runner.lang.Language;
 import io.vertx.core.Future;
@@ -36,8 +37,7 @@ import java.util.regex.Pattern;
 /**
  * The contest API on a node: checks a request, answers from the cluster's cache what it can (an
  * identical compile, an input set's description) and sends the rest to a worker of the language on
- * the event bus, whichever node it is on. The token is the content address of what makes the
- * program: the language, its image's own digest, its compile command, and the files.
+ * the event bus, whichever node it is on. The token is the program's content address ({@link Programs#token}).
  */
 public final class ContestApi implements ContestService {
   /** Most files of one submission. */
@@ -58,16 +58,16 @@ public final class ContestApi implements ContestService {
   private final Vertx vertx;
   private final RunnerConfig config;
   private final ContentCache cache;
-  private final Map<String, String> imageDigests;
+  private final Programs programs;
   /** By id and by alias. */
   private final Map<String, Language> languages = new HashMap<>();
 
-  /** {@code imageDigests}: each language's image's own id (its content), by language id. */
-  public ContestApi(Vertx vertx, RunnerConfig config, ContentCache cache, Map<String, String> imageDigests) {
+  /** {@code cache}: the cluster's, which holds the input sets; {@code programs}: the compiled programs in it. */
+  public ContestApi(Vertx vertx, RunnerConfig config, ContentCache cache, Programs programs) {
     this.vertx = vertx;
     this.config = config;
     this.cache = cache;
-    this.imageDigests = Map.copyOf(imageDigests);
+    this.programs = programs;
     config.languages().values().forEach(l -> {
       languages.put(l.name(), l);
       l.aliases().forEach(a -> languages.putIfAbsent(a, l));
@@ -94,13 +94,12 @@ public final class ContestApi implements ContestService {
       Language lang = language(request);
       Map<String, String> files = files(request, lang);
       String main = mainFile(files, lang);
-      String digest = imageDigests.get(lang.name());
-      if (digest == null) throw new Invalid(503, "this node does not know the image of " + lang.name() + " (Podman could not be read)");
-      String token = token(lang, digest, files, main);
-      return cache.lookup(ContentCache.Kind.TOKEN, token).compose(hit -> {
+      String token = programs.token(lang, files, main);
+      if (token == null) throw new Invalid(503, "this node does not know the image of " + lang.name() + " (Podman could not be read)");
+      return programs.lookup(token).compose(hit -> {
         if (hit != null) {
           return Future.succeededFuture(new Reply(200, new JsonObject().put("token", token)
-              .put("compile_time_ms", hit.meta().getLong(ContestRunner.COMPILE_TIME_MS, 0L)).put("cached", true)));
+              .put("compile_time_ms", Programs.compileTimeMs(hit)).put("cached", true)));
         }
         ContestJobs.Compile job = new ContestJobs.Compile(UUID.randomUUID().toString(), lang.name(), token, main, files);
         long timeout = config.pool().acquireTimeout().toMillis() + (lang.compiled() ? lang.compile().timeMs() : Limits.CHECKER_TIME_MS) + 60_000;
@@ -183,11 +182,11 @@ public final class ContestApi implements ContestService {
       Object io = request.getValue("include_output");
       if (io != null && !(io instanceof Boolean)) throw new Invalid("include_output must be a boolean, got " + kind(io));
       boolean includeOutput = Boolean.TRUE.equals(io);
-      return cache.lookup(ContentCache.Kind.TOKEN, token).compose(program -> {
+      return programs.lookup(token).compose(program -> {
         if (program == null) return Future.succeededFuture(missing("token", "no program is stored as token " + token + "; compile it again"));
         return cache.lookup(ContentCache.Kind.INPUT, inputHash).compose(inputs -> {
           if (inputs == null) return Future.succeededFuture(missing("input", "no input set is stored as '" + inputHash + "'; upload it again"));
-          String language = program.meta().getString(ContestRunner.LANGUAGE);
+          String language = Programs.language(program);
           Language lang = config.languages().get(language);
           if (lang != null && memoryKb < lang.minMemoryMb() * 1024L) {
             throw new Invalid("memory_limit_kb must be at least " + lang.minMemoryMb() * 1024L + " for " + language + ", got " + memoryKb);
@@ -281,27 +280,6 @@ public final class ContestApi implements ContestService {
     if (files.size() == 1) return files.keySet().iterator().next();
     if (files.containsKey(lang.file())) return lang.file();
     throw new Invalid("code: with several files, one must be " + lang.file() + " (the one the compiler is given)");
-  }
-
-  /** The content address of a program: what makes it, each part length-prefixed so no two inputs collide. */
-  static String token(Language lang, String imageDigest, Map<String, String> files, String main) {
-    List<String> parts = new ArrayList<>(List.of("runner-token-1", lang.name(), imageDigest, main));
-    if (lang.compiled()) parts.addAll(lang.compile().argv());
-    new TreeMap<>(files).forEach((name, text) -> {
-      parts.add(name);
-      parts.add(text);
-    });
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      for (String p : parts) {
-        byte[] b = p.getBytes(StandardCharsets.UTF_8);
-        d.update((b.length + ":").getBytes(StandardCharsets.US_ASCII));
-        d.update(b);
-      }
-      return HexFormat.of().formatHex(d.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
   }
 
   private static String sha256(byte[] bytes) {

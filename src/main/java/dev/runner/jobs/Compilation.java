@@ -39,15 +39,20 @@ final class Compilation {
    */
   static Future<CompileOutcome> compile(SandboxPool.Lease lease, Language lang, String code, Map<String, String> others,
                                         long floorBytes, LongUnaryOperator runMemory, Future<Void> cancelled) {
+    return artifact(lease, lang, code, others, floorBytes, cancelled).compose(compiled -> !compiled.outcome().ok()
+        ? Future.succeededFuture(compiled.outcome())
+        : install(lease, lang.compile().artifact(), compiled.artifact(), runMemory).map(compiled.outcome()));
+  }
+
+  /**
+   * The sandbox reset (the compiler, the source and what the compile left are gone), set to the
+   * memory the program needs and given the program alone, kept for every test after.
+   */
+  static Future<Void> install(SandboxPool.Lease lease, String name, Buffer program, LongUnaryOperator runMemory) {
     SupervisorClient sv = lease.sandbox().supervisor();
-    return artifact(lease, lang, code, others, floorBytes, cancelled).compose(compiled -> {
-      if (!compiled.outcome().ok()) return Future.succeededFuture(compiled.outcome());
-      Buffer artifact = compiled.artifact();
-      return sv.reset()
-          .compose(v -> lease.resize(runMemory.applyAsLong(artifact.length())))
-          .compose(v -> sv.put(lang.compile().artifact(), artifact.getBytes(), 0755, true))
-          .map(v -> compiled.outcome());
-    });
+    return sv.reset()
+        .compose(v -> lease.resize(runMemory.applyAsLong(program.length())))
+        .compose(v -> sv.put(name, program.getBytes(), 0755, true));
   }
 
   /** A compile's outcome and, when it succeeded, the program it made. */

@@ -35,9 +35,6 @@ import java.util.TreeMap;
  * set, each case's stdout hashed (md5) as it streams out of the sandbox, never held whole.
  */
 public final class ContestRunner {
-  /** What a token's index entry says of its program (the cache's {@code meta}). */
-  public static final String LANGUAGE = "language", ARTIFACT = "artifact", MAIN_CLASS = "main_class",
-      COMPILE_TIME_MS = "compile_time_ms";
   /** What an input set's entry says: its cases' names and sizes, in order; its bytes are the inputs one after another. */
   public static final String CASES = "cases", SIZES = "sizes";
   private static final int STDERR_BYTES = 64 << 10;
@@ -52,7 +49,7 @@ public final class ContestRunner {
    * under the job's token; the caller resets the sandbox.
    */
   public static Future<ContestJobs.Compiled> compile(SandboxPool.Lease lease, Language lang, ContestJobs.Compile job,
-                                                     ContentCache cache, Future<Void> cancelled) {
+                                                     Programs programs, Future<Void> cancelled) {
     String code = job.files().get(job.main());
     Future<Compilation.Compiled> compiled;
     if (lang.compiled()) {
@@ -70,11 +67,7 @@ public final class ContestRunner {
         String error = o.output().isBlank() ? o.error() : o.output();
         return Future.succeededFuture(new ContestJobs.Compiled(false, o.timeMs(), error));
       }
-      JsonObject meta = new JsonObject().put(LANGUAGE, lang.name())
-          .put(ARTIFACT, lang.compiled() ? lang.compile().artifact() : lang.file())
-          .put(MAIN_CLASS, lang.mainClass(code)).put(COMPILE_TIME_MS, o.timeMs());
-      return cache.put(ContentCache.Kind.TOKEN, job.token(), c.artifact(), meta)
-          .map(e -> new ContestJobs.Compiled(true, o.timeMs(), null));
+      return programs.store(lang, job.token(), c.artifact(), code, o).map(e -> new ContestJobs.Compiled(true, o.timeMs(), null));
     });
   }
 
@@ -86,7 +79,7 @@ public final class ContestRunner {
   }
 
   /** The sandbox memory of a run: the limit, the largest case (held while it runs) and the program twice (kept and in /work). */
-  public static long sandboxMemoryBytes(ContestJobs.Run job, long programBytes, long largestCase) {
+  static long sandboxMemoryBytes(ContestJobs.Run job, long programBytes, long largestCase) {
     return Limits.sandboxMemoryBytes(job.memoryMb(), largestCase + 2 * programBytes);
   }
 
@@ -102,22 +95,19 @@ public final class ContestRunner {
    * Runs the program (stored first, kept for every case) on each case in order. {@code inputs}: the
    * set's bytes, pinned on this node's disk for the run.
    */
-  public static Future<ContestJobs.Results> run(Vertx vertx, SandboxPool.Lease lease, Language lang, ContestJobs.Run job,
-                                                ContentCache.Entry token, Buffer program, ContentCache.Pinned inputs,
-                                                Future<Void> cancelled) {
+  static Future<ContestJobs.Results> run(Vertx vertx, SandboxPool.Lease lease, Language lang, ContestJobs.Run job,
+                                         Programs.Program program, ContentCache.Pinned inputs, Future<Void> cancelled) {
     SupervisorClient sv = lease.sandbox().supervisor();
     boolean[] finished = {false}; // after this run the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {
       if (!finished[0]) sv.abort();
     });
-    String artifact = token.meta().getString(ARTIFACT);
-    List<String> argv = lang.compiled() ? lang.runArtifact(token.meta().getString(MAIN_CLASS, ""), job.memoryMb())
-        : lang.run("program");
+    List<String> argv = lang.compiled() ? lang.runArtifact(program.mainClass(), job.memoryMb()) : lang.run("program");
     JsonArray names = inputs.entry().meta().getJsonArray(CASES);
     long[] sizes = sizes(inputs.entry());
     RunLimits limits = limits(job);
     List<ContestJobs.CaseResult> results = new ArrayList<>(sizes.length);
-    Future<Void> done = sv.put(artifact, program.getBytes(), lang.compiled() ? 0755 : 0644, true);
+    Future<Void> done = sv.put(program.artifact(), program.bytes().getBytes(), lang.compiled() ? 0755 : 0644, true);
     long offset = 0;
     for (int i = 0; i < sizes.length; i++) {
       long at = offset, size = sizes[i];

@@ -10,6 +10,9 @@ import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongUnaryOperator;
+import java.util.logging.Logger;
 
 /**
  * Runs one job on one sandbox: stores the code (compiling it first, for compiled languages), runs
@@ -20,10 +23,12 @@ import java.util.List;
  * no further test starts.
  */
 public final class JobRunner {
+  private static final Logger LOG = Logger.getLogger(JobRunner.class.getName());
+
   private JobRunner() {}
 
   public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, OutputCheck check,
-                                      Future<Void> cancelled) {
+                                      Programs programs, Future<Void> cancelled) {
     SupervisorClient sv = lease.sandbox().supervisor();
     RunLimits limits = Limits.test(job);
     boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
@@ -34,8 +39,8 @@ public final class JobRunner {
     Future<JobResult> done;
     if (lang.compiled()) {
       // The supervisor keeps a copy of the program to restore and /work holds one: both count, beside the largest input.
-      done = Compilation.compile(lease, lang, job.code(), job.sandboxMemoryBytes(),
-              artifact -> Limits.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2 * artifact), cancelled)
+      LongUnaryOperator runMemory = artifact -> Limits.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2 * artifact);
+      done = compiled(lease, lang, job, programs, runMemory, cancelled)
           .compose(compiled -> {
             if (!compiled.ok()) {
               tests.compileErrors(0, compiled.output(), compiled.outputTruncated(), compiled.error());
@@ -49,6 +54,27 @@ public final class JobRunner {
           .map(v -> JobResult.of(tests.outcomes, null));
     }
     return done.onComplete(ar -> finished[0] = true);
+  }
+
+  /**
+   * The job's program: the one a node already compiled from the same code (the cluster's cache, by
+   * token), else compiled here and stored for the next job, and for the contest API, of that code.
+   */
+  private static Future<CompileOutcome> compiled(SandboxPool.Lease lease, Language lang, JobRequest job, Programs programs,
+                                                 LongUnaryOperator runMemory, Future<Void> cancelled) {
+    String token = programs.token(lang, Map.of(lang.file(), job.code()), lang.file());
+    return programs.find(token).compose(stored -> {
+      if (stored != null) return Compilation.install(lease, stored.artifact(), stored.bytes(), runMemory).map(v -> stored.outcome());
+      return Compilation.artifact(lease, lang, job.code(), Map.of(), job.sandboxMemoryBytes(), cancelled).compose(c -> {
+        if (!c.outcome().ok()) return Future.succeededFuture(c.outcome());
+        // Stored while the sandbox is refitted; a failure to store costs the next job a compile, not this one its run.
+        Future<?> stored = token == null ? Future.succeededFuture() : programs.store(lang, token, c.artifact(), job.code(), c.outcome())
+            .onFailure(err -> LOG.warning("could not cache the program of a " + lang.name() + " job: " + err.getMessage()))
+            .otherwiseEmpty();
+        Future<Void> installed = Compilation.install(lease, lang.compile().artifact(), c.artifact(), runMemory);
+        return Future.all(stored, installed).map(c.outcome());
+      });
+    });
   }
 
   /** Every test of a job gets JE: its checker did not compile. */

@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final Map<String, Promise<Void>> running = new HashMap<>();
   private final RunnerMetrics metrics;
   private final ContentCache cache;
+  private final Programs programs;
   private JobSlots slots;
   private PodmanClient podman;
   private NetClient net;
@@ -61,12 +63,13 @@ public final class WorkerVerticle extends VerticleBase {
 
   /**
    * {@code metrics}: the node's, where jobs, verdicts and the pools' sizes are recorded; {@code cache}:
-   * the cluster's, where contest compiles store their programs and contest runs find them and their inputs.
+   * the cluster's, where contest runs find their inputs; {@code programs}: the compiled programs in it.
    */
-  public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics, ContentCache cache) {
+  public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics, ContentCache cache, Programs programs) {
     this.config = config;
     this.metrics = metrics;
     this.cache = cache;
+    this.programs = programs;
   }
 
   @Override
@@ -153,7 +156,7 @@ public final class WorkerVerticle extends VerticleBase {
     Promise<Void> cancelled = Promise.promise();
     running.put(job.id(), cancelled);
     onLease(pool, lang, Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0), Limits.compileDeadlineMs(lang) + 15_000,
-        cancelled.future(), lease -> ContestRunner.compile(lease, lang, job, cache, cancelled.future())).onComplete(ar -> {
+        cancelled.future(), lease -> ContestRunner.compile(lease, lang, job, programs, cancelled.future())).onComplete(ar -> {
       finished(job.id(), message, ar.map(JsonObject::mapFrom));
       RunnerMetrics.Outcome outcome = ar.failed() ? outcome(ar.cause())
           : ar.result().ok() ? RunnerMetrics.Outcome.OK : RunnerMetrics.Outcome.COMPILE_ERROR;
@@ -177,14 +180,13 @@ public final class WorkerVerticle extends VerticleBase {
     Promise<Void> cancelled = Promise.promise();
     running.put(job.id(), cancelled);
     List<ContentCache.Pinned> pins = new ArrayList<>();
-    Future<ContestJobs.Results> ran = pinned(ContentCache.Kind.TOKEN, job.token(), "token", pins)
-        .compose(token -> pinned(ContentCache.Kind.INPUT, job.inputHash(), "input", pins).compose(inputs ->
-            ContestRunner.read(vertx, token.path(), 0, token.entry().bytes()).compose(program -> {
-              long largest = java.util.Arrays.stream(ContestRunner.sizes(inputs.entry())).max().orElse(0);
-              return onLease(pool, lang, ContestRunner.sandboxMemoryBytes(job, program.length, largest), job.deadlineMs(),
-                  cancelled.future(), lease -> ContestRunner.run(vertx, lease, lang, job, token.entry(),
-                      io.vertx.core.buffer.Buffer.buffer(program), inputs, cancelled.future()));
-            })));
+    Future<ContestJobs.Results> ran = missing(programs.program(job.token()), "token")
+        .compose(program -> missing(cache.open(ContentCache.Kind.INPUT, job.inputHash()), "input").compose(inputs -> {
+          pins.add(inputs);
+          long largest = Arrays.stream(ContestRunner.sizes(inputs.entry())).max().orElse(0);
+          return onLease(pool, lang, ContestRunner.sandboxMemoryBytes(job, program.bytes().length(), largest), job.deadlineMs(),
+              cancelled.future(), lease -> ContestRunner.run(vertx, lease, lang, job, program, inputs, cancelled.future()));
+        }));
     ran.onComplete(ar -> {
       pins.forEach(ContentCache.Pinned::release);
       finished(job.id(), message, ar.map(JsonObject::mapFrom));
@@ -201,11 +203,9 @@ public final class WorkerVerticle extends VerticleBase {
     });
   }
 
-  /** A key's bytes pinned on this node's disk (added to {@code pins}); a miss names what is missing. */
-  private Future<ContentCache.Pinned> pinned(ContentCache.Kind kind, String key, String what, List<ContentCache.Pinned> pins) {
-    return cache.open(kind, key)
-        .recover(err -> Future.failedFuture(err instanceof CacheMissException ? new CacheMissException(what) : err))
-        .onSuccess(pins::add);
+  /** A cache miss, named: the API's 404 says which of a run's keys no node holds. */
+  private static <T> Future<T> missing(Future<T> found, String what) {
+    return found.recover(err -> Future.failedFuture(err instanceof CacheMissException ? new CacheMissException(what) : err));
   }
 
   private static RunnerMetrics.Outcome outcome(Throwable failure) {
@@ -305,7 +305,7 @@ public final class WorkerVerticle extends VerticleBase {
    */
   private Future<JobResult> judged(SandboxPool.Lease lease, Language lang, JobRequest job, Future<Void> cancelled) {
     if (!(job.checker() instanceof Checker.Custom custom)) {
-      return JobRunner.run(lease, lang, job, OutputCheck.of((Checker.Comparison) job.checker()), cancelled);
+      return JobRunner.run(lease, lang, job, OutputCheck.of((Checker.Comparison) job.checker()), programs, cancelled);
     }
     String image = config.images().get(custom.language());
     if (image == null) {
@@ -317,7 +317,7 @@ public final class WorkerVerticle extends VerticleBase {
           CheckerProgram checker = new CheckerProgram(checkerLease, checkerLang, job, cancelled);
           return checker.prepare(cancelled)
               .compose(compiled -> !compiled.ok() ? Future.succeededFuture(JobRunner.checkerFailed(job, compiled))
-                  : JobRunner.run(lease, lang, job, checker, cancelled).map(r -> r.withCheckerCompile(compiled)))
+                  : JobRunner.run(lease, lang, job, checker, programs, cancelled).map(r -> r.withCheckerCompile(compiled)))
               .onComplete(ar -> {
                 checker.finish();
                 checkerLease.release(sound(ar));

@@ -104,6 +104,22 @@ class ContestApiTest {
     assertNull(run(node, first.getString("token"), hash, new JsonObject()).getJsonObject(0).getString("output"), "output only when asked");
   }
 
+  /** The interview API's compiled jobs share the cache: the same code in the same language is compiled once. */
+  @Test
+  void theInterviewApiSharesTheCompileCache() {
+    String code = SUM + "\n// " + UUID.randomUUID();
+    JsonObject contest = ok(post(node, "/compile/", new JsonObject().put("lang", "cpp17").put("code", new JsonObject().put("main.cpp", code))), 200);
+    JsonObject first = node.run("cpp17", code, new JsonObject(), TestNode.test("1 2", "3"));
+    assertEquals("OK", first.getJsonObject("execution").getString("verdict"), first.encode());
+    assertEquals(contest.getLong("compile_time_ms"), first.getJsonObject("compile").getLong("time_ms"), "the contest's program, not a new compile");
+
+    String other = SUM + "\n// " + UUID.randomUUID();
+    JsonObject interview = node.run("cpp", other, new JsonObject(), TestNode.test("1 2", "3"));
+    JsonObject compiled = ok(post(node, "/compile/", new JsonObject().put("lang", "cpp17").put("code", new JsonObject().put("solution.cpp", other))), 200);
+    assertTrue(compiled.getBoolean("cached"), "the interview job's program is the contest's too (a file's name does not matter alone)");
+    assertEquals(interview.getJsonObject("compile").getLong("time_ms"), compiled.getLong("compile_time_ms"));
+  }
+
   @Test
   void compileErrorIs422WithTheCompilersMessage() {
     JsonObject r = ok(post(node, "/compile/", new JsonObject().put("lang", "cpp17").put("code",
