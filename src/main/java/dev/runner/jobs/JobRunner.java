@@ -63,8 +63,8 @@ public final class JobRunner {
   private static Future<CompileOutcome> compiled(SandboxPool.Lease lease, Language lang, JobRequest job, Programs programs,
                                                  LongUnaryOperator runMemory, Future<Void> cancelled) {
     String token = programs.token(lang, Map.of(lang.file(), job.code()), lang.file());
-    return programs.find(token).compose(stored -> {
-      if (stored != null) return Compilation.install(lease, stored.artifact(), stored.bytes(), runMemory).map(v -> stored.outcome());
+    return programs.find(token).compose(hit -> {
+      if (hit != null) return Compilation.install(lease, hit.artifact(), hit.bytes(), runMemory).map(v -> hit.outcome());
       return Compilation.artifact(lease, lang, job.code(), Map.of(), job.sandboxMemoryBytes(), cancelled).compose(c -> {
         if (!c.outcome().ok()) return Future.succeededFuture(c.outcome());
         // Stored while the sandbox is refitted; a failure to store costs the next job a compile, not this one its run.
