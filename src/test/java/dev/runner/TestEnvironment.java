@@ -93,7 +93,7 @@ public final class TestEnvironment {
   }
 
   /** Deletes a dir and everything under it, links themselves and never what they point to; best effort. */
-  public static void deleteTree(Path dir) {
+  private static void deleteTree(Path dir) {
     try (var paths = Files.walk(dir)) { // walk does not follow links
       paths.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {

@@ -25,8 +25,4 @@ public record CacheSettings(Path dir, long maxBytes, Duration ttl, String host, 
   public CacheSettings withMaxBytes(long bytes) {
     return new CacheSettings(dir, bytes, ttl, host, port);
   }
-
-  public CacheSettings withTtl(Duration t) {
-    return new CacheSettings(dir, maxBytes, t, host, port);
-  }
 }

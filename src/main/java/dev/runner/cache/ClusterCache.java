@@ -249,6 +249,7 @@ public final class ClusterCache implements ContentCache {
   }
 
   private void evictSoon() {
+    if (!store.overBudget()) return; // the common case: no worker thread for nothing
     blocking(store::evict).compose(this::forget)
         .onFailure(err -> LOG.warning("cache: eviction failed: " + err));
   }

@@ -287,16 +287,28 @@ final class DiskStore {
 
   /** Deletes the least recently used unpinned files while the files take more than the budget. */
   synchronized List<Removed> evict() throws IOException {
-    List<Removed> removed = new ArrayList<>();
-    long total = 0;
-    for (long b : bytes) total += b;
-    for (Iterator<Local> it = new ArrayList<>(files.values()).iterator(); it.hasNext() && total > maxBytes; ) {
+    long total = total();
+    List<Local> victims = new ArrayList<>();
+    for (Iterator<Local> it = files.values().iterator(); it.hasNext() && total > maxBytes; ) {
       Local l = it.next();
       if (l.pins > 0) continue;
       total -= l.size;
-      removed.add(delete(l));
+      victims.add(l);
     }
+    List<Removed> removed = new ArrayList<>();
+    for (Local l : victims) removed.add(delete(l));
     return removed;
+  }
+
+  /** Whether the files take more than the budget (so {@link #evict()} has work). No disk I/O. */
+  synchronized boolean overBudget() {
+    return total() > maxBytes;
+  }
+
+  private long total() {
+    long total = 0;
+    for (long b : bytes) total += b;
+    return total;
   }
 
   /** Deletes the unpinned files stored more than the TTL before {@code nowMs}. */

@@ -79,6 +79,7 @@ final class FileReadStream implements ReadStream<Buffer> {
   private void read() {
     if (reading || done || demand == 0 || handler == null) return;
     reading = true;
+    // unordered: this stream has one read at a time anyway, and other streams need not queue behind it
     vertx.executeBlocking(() -> {
       ByteBuffer b = ByteBuffer.allocate(CHUNK);
       if (channel.read(b) < 0) return null;
@@ -86,7 +87,7 @@ final class FileReadStream implements ReadStream<Buffer> {
       byte[] chunk = new byte[b.remaining()];
       b.get(chunk);
       return Buffer.buffer(chunk);
-    }).onComplete(ar -> {
+    }, false).onComplete(ar -> {
       reading = false;
       if (done) return;
       if (ar.failed()) {

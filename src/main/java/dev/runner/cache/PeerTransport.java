@@ -43,7 +43,7 @@ final class PeerTransport {
   private final CacheSettings settings;
   private final TrustSettings.TlsSettings tls;
   private final HttpClient client;
-  private HttpServer server;
+  private volatile HttpServer server;
 
   PeerTransport(Vertx vertx, DiskStore store, CacheSettings settings, TrustSettings trust) {
     this.vertx = vertx;

@@ -251,6 +251,33 @@ class ClusterCacheTest {
     pc.release();
   }
 
+  /** Opens from many event loops at once: all get the bytes, one file, the pins all released. */
+  @Test
+  void concurrentOpensOfOneKeyShareOneFile() throws Exception {
+    Started a = cache(m1, "a");
+    byte[] content = bytes(200_000, 10);
+    String key = key();
+    Entry put = a.cache().put(Kind.INPUT, key, Buffer.buffer(content), new JsonObject()).await();
+    Started b = cache(m2, "b");
+    List<io.vertx.core.Future<Pinned>> opens = new ArrayList<>();
+    io.vertx.core.Vertx vertx = m2.member().vertx();
+    for (int i = 0; i < 16; i++) {
+      io.vertx.core.Promise<Pinned> p = io.vertx.core.Promise.promise();
+      vertx.runOnContext(v -> b.cache().open(Kind.INPUT, key).onComplete(p)); // each on an event loop
+      opens.add(p.future());
+    }
+    io.vertx.core.Future.all(opens).await();
+    for (io.vertx.core.Future<Pinned> f : opens) {
+      assertArrayEquals(content, Files.readAllBytes(f.result().path()));
+      f.result().release();
+    }
+    try (var left = Files.list(b.dir().resolve("input"))) {
+      assertEquals(List.of(put.sha256()), left.map(f -> f.getFileName().toString()).toList());
+    }
+    assertEquals(content.length, b.size(Kind.INPUT));
+    assertEquals(16, b.hits(Kind.INPUT));
+  }
+
   @Test
   void wrongBytesAtAHolderAreRefused() throws Exception {
     Started a = cache(m1, "a");
