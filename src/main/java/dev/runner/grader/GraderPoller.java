@@ -117,17 +117,18 @@ public final class GraderPoller extends VerticleBase {
       try {
         job = takeJob(ar);
       } catch (IllegalArgumentException e) {
+        if (stopped) return;
         backoff.failed(e.getMessage());
         later(backoff.next(), () -> poll(backoff));
+        return;
+      }
+      if (stopped) { // a job taken as the node stops: the grader gets no answer, and must time it out
+        if (job != null) LOG.warning("grader job " + job.getValue("id") + " arrived at stop: dropped");
         return;
       }
       backoff.succeeded();
       if (job == null) {
         later(IDLE_POLL_MS, () -> poll(backoff));
-        return;
-      }
-      if (stopped) { // taken as the node stops: the grader gets no answer, and must time it out
-        LOG.warning("grader job " + job.getValue("id") + " arrived at stop: dropped");
         return;
       }
       busy++;
@@ -272,8 +273,11 @@ public final class GraderPoller extends VerticleBase {
     timers.put(id[0], action);
   }
 
+  /** An exception's message, with its cause's (a TLS failure's reason is there). */
   private static String describe(Throwable e) {
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    Throwable c = e.getCause();
+    return c == null || c.getMessage() == null || m.contains(c.getMessage()) ? m : m + ": " + c.getMessage();
   }
 
   private static String excerpt(String s) {
