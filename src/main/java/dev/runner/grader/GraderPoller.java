@@ -116,9 +116,9 @@ public final class GraderPoller extends VerticleBase {
       JsonObject job;
       try {
         job = takeJob(ar);
-      } catch (IllegalArgumentException e) {
+      } catch (RuntimeException e) { // why the poll failed; anything unforeseen too: the loop must go on
         if (stopped) return;
-        backoff.failed(e.getMessage());
+        backoff.failed(e instanceof IllegalArgumentException ? e.getMessage() : "GET /job: " + e);
         later(backoff.next(), () -> poll(backoff));
         return;
       }
@@ -132,7 +132,8 @@ public final class GraderPoller extends VerticleBase {
         return;
       }
       busy++;
-      answer(job).compose(this::post).onComplete(v -> {
+      // compose, not a call: even an answer() that threw ends in the loop's next poll
+      Future.succeededFuture(job).compose(this::answer).compose(this::post).onComplete(v -> {
         if (--busy == 0 && drained != null) drained.tryComplete();
         poll(backoff); // right away: the seed's loop polls again after each result
       });
@@ -155,13 +156,15 @@ public final class GraderPoller extends VerticleBase {
     Object id = job.getValue("id");
     if (!(id instanceof String s && !s.isBlank()) && !(id instanceof Number)) {
       // Nothing to answer it by: the grader will time it out.
-      throw new IllegalArgumentException("GET /job answered a job without a usable id (a non-empty string or a number): " + excerpt(r.bodyAsString()));
+      // Its fields' names only: a job's code and inputs do not belong in the log.
+      throw new IllegalArgumentException("GET /job answered a job without a usable id (a non-empty string or a number); its fields: "
+          + job.fieldNames());
     }
     return job;
   }
 
   /** The job's result: compile, store the input if it came with the job, run. Never fails. */
-  Future<JsonObject> answer(JsonObject job) {
+  private Future<JsonObject> answer(JsonObject job) {
     Object id = job.getValue("id");
     Object cases = job.getValue("cases");
     JsonObject compile = new JsonObject().put("lang", job.getValue("lang")).put("code", job.getValue("code"));
