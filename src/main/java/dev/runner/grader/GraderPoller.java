@@ -80,8 +80,10 @@ public final class GraderPoller extends VerticleBase {
     if (https && tls != null) options.setKeyCertOptions(tls.keyCert()).setTrustOptions(tls.trust());
     if (!https && tls != null) LOG.warning("runner.grader_url is plain http: the grader is polled without TLS (the " + tls + " certificate is not used)");
     int loops = config.grader().maxConcurrentJobs();
-    // One connection per loop at most: a loop has one request out at a time.
-    client = WebClient.create(vertx, options, new PoolOptions().setHttp1MaxSize(loops));
+    // One connection per loop at most: a loop has one request out at a time. A connection's own errors
+    // (a grader refusing the certificate after a TLS 1.3 handshake) also fail its request, logged there once.
+    client = WebClient.wrap(vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(loops))
+        .withConnectHandler(c -> c.exceptionHandler(e -> LOG.fine("grader connection: " + describe(e)))).build(), options);
     LOG.info("polling " + jobUrl + " with " + loops + " loop(s)" + (https ? (tls != null ? ", mutual TLS" : ", TLS") : ""));
     for (int i = 0; i < loops; i++) poll(new Backoff());
     return Future.succeededFuture();
