@@ -6,6 +6,7 @@ import dev.runner.cluster.Cluster;
 import dev.runner.config.ConfigFile;
 import dev.runner.config.RunnerConfig;
 import dev.runner.contest.ContestApi;
+import dev.runner.grader.GraderPoller;
 import dev.runner.http.HttpVerticle;
 import dev.runner.jobs.Programs;
 import dev.runner.jobs.WorkerVerticle;
@@ -88,9 +89,12 @@ public final class Main {
           .compose(v -> images(vertx, config))
           .compose(images -> {
             Programs programs = new Programs(vertx, cache, images.digests());
+            ContestApi contest = new ContestApi(vertx, config, cache, programs);
             return vertx.deployVerticle(new WorkerVerticle(config, metrics, cache, programs))
-                .compose(v -> vertx.deployVerticle(new HttpVerticle(config, images.versions(), metrics,
-                    new ContestApi(vertx, config, cache, programs))));
+                .compose(v -> vertx.deployVerticle(new HttpVerticle(config, images.versions(), metrics, contest)))
+                // Only with a grader to poll; its jobs go through the same contest API as the HTTP routes.
+                .compose(v -> config.grader().graderUrl() == null ? Future.succeededFuture()
+                    : vertx.deployVerticle(new GraderPoller(config, contest)));
           })
           .onSuccess(id -> started.complete(vertx))
           .onFailure(err -> {

@@ -67,7 +67,7 @@ public record RunnerConfig(
       "RUNNER_SANDBOX_LABEL", "RUNNER_TLS_CERT_FILE", "RUNNER_TLS_KEY_FILE", "RUNNER_TLS_CA_FILE",
       "RUNNER_API_TOKENS", "RUNNER_API_TOKENS_FILE",
       "RUNNER_CLUSTER_TLS_CERT_FILE", "RUNNER_CLUSTER_TLS_KEY_FILE", "RUNNER_CLUSTER_TLS_CA_FILE",
-      "RUNNER_GRADER_URL", "RUNNER_CACHE_DIR", "RUNNER_MAX_JOBS", "RUNNER_CACHE_TTL_S", "RUNNER_CACHE_PORT");
+      "RUNNER_GRADER_URL", "RUNNER_CACHE_DIR", "RUNNER_MAX_CACHE_SIZE_GB", "RUNNER_MAX_JOBS", "RUNNER_CACHE_TTL_S", "RUNNER_CACHE_PORT");
 
   /** The keys the file may hold: a group's keys ("group.key"; a nested group is itself a key). */
   private static final Map<String, Set<String>> SCHEMA = Map.ofEntries(
@@ -155,7 +155,7 @@ public record RunnerConfig(
         new GraderSettings(s.url("RUNNER_GRADER_URL", "runner.grader_url"),
             s.string(null, "runner.sandbox_path", null),
             Path.of(s.string("RUNNER_CACHE_DIR", "runner.cache_dir", "/var/lib/runner/cache")),
-            s.positiveNumber("runner.max_cache_size_gb", 10),
+            s.positiveNumber("RUNNER_MAX_CACHE_SIZE_GB", "runner.max_cache_size_gb", 10),
             s.integer("RUNNER_MAX_JOBS", "runner.max_concurrent_jobs", 4, 1, Integer.MAX_VALUE),
             s.compilers(known.keySet(), containers),
             Duration.ofSeconds(s.integer("RUNNER_CACHE_TTL_S", "cache.ttl_s", 24 * 3600, 1, Integer.MAX_VALUE)),
@@ -246,7 +246,18 @@ public record RunnerConfig(
       return fromFile != null ? fromFile : fallback;
     }
 
-    double positiveNumber(String key, double fallback) {
+    double positiveNumber(String var, String key, double fallback) {
+      String e = envValue(var);
+      if (e != null) {
+        double parsed;
+        try {
+          parsed = Double.parseDouble(e);
+        } catch (NumberFormatException x) {
+          parsed = Double.NaN;
+        }
+        if (!(parsed > 0) || Double.isInfinite(parsed)) throw new IllegalArgumentException(var + ": must be a number above 0, got \"" + e + "\"");
+        return parsed;
+      }
       Object v = value(key);
       if (v == null) return fallback;
       if (!(v instanceof Number n) || !(n.doubleValue() > 0) || Double.isInfinite(n.doubleValue())) {
