@@ -199,7 +199,9 @@ public final class ContestApi implements ContestService {
           ContestJobs.Run job = new ContestJobs.Run(UUID.randomUUID().toString(), language, token, inputHash, timeMs, memoryKb,
               outputKb, fileKb, openFiles, includeOutput, cases);
           long timeout = config.pool().acquireTimeout().toMillis() + job.deadlineMs() + 60_000;
-          return send(ContestJobs.runAddress(language), job.toJson(), timeout, language).map(body -> new Reply(200, body));
+          JsonArray names = inputs.meta().getJsonArray(ContestRunner.CASES);
+          return send(ContestJobs.runAddress(language), job.toJson(), timeout, language).map(body -> new Reply(200, body))
+              .recover(err -> judgeError(err) ? Future.succeededFuture(judgeErrors(names, err.getMessage())) : Future.failedFuture(err));
         });
       });
     });
@@ -231,6 +233,18 @@ public final class ContestApi implements ContestService {
     return vertx.eventBus().<JsonObject>request(address, job, new DeliveryOptions().setSendTimeout(timeoutMs)).map(m -> m.body())
         .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
             ? Future.failedFuture(new Invalid(503, "no node runs " + language + " right now")) : Future.failedFuture(err));
+  }
+
+  /** The worker's sandbox failed under the run twice: the runner's fault, every case JE (the grader may rejudge). */
+  private static boolean judgeError(Throwable err) {
+    return err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && re.failureCode() == WorkerVerticle.JUDGE_ERROR;
+  }
+
+  static Reply judgeErrors(JsonArray names, String why) {
+    List<ContestJobs.CaseResult> results = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) results.add(ContestJobs.CaseResult.judgeError(names.getString(i), "the runner failed: " + why));
+    return new Reply(200, JsonObject.mapFrom(new ContestJobs.Results(results)));
   }
 
   private static Reply missing(String what, String message) {

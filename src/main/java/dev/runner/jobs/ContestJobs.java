@@ -67,11 +67,19 @@ public final class ContestJobs {
     }
   }
 
-  /** One case's result, in the seed's shape; {@code outputHash} (md5 of stdout) for a case that exited normally. */
+  /**
+   * One case's result, in the seed's shape; {@code outputHash} (md5 of stdout) for a case that exited
+   * normally; {@code error}: why the runner could not judge it (status JE), else null.
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record CaseResult(String name, String status, long timeMs, long wallTimeMs, long sysTimeMs, long memoryKb,
-                           String outputHash, Integer exitCode, int signal, String output, Boolean outputTruncated) {}
+                           String outputHash, Integer exitCode, int signal, String output, Boolean outputTruncated, String error) {
+    /** A case the runner could not judge: the sandbox failed under it, twice. */
+    public static CaseResult judgeError(String name, String why) {
+      return new CaseResult(name, "JE", 0, 0, 0, 0, null, null, 0, null, null, why);
+    }
+  }
 
   /** A run's answer: the cases' results in the input set's order. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

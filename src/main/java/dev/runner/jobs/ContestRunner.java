@@ -134,7 +134,7 @@ public final class ContestRunner {
     boolean exited = r.signal() == 0 && !r.timeLimit() && !r.outputLimit();
     String shown = includeOutput ? out.head.toString(StandardCharsets.UTF_8) : null;
     return new ContestJobs.CaseResult(name, ok ? "OK" : v.name(), r.cpuMs(), r.wallMs(), r.sysMs(), r.memoryKb(),
-        ok ? out.hex() : null, exited ? r.exitCode() : null, r.signal(), shown, includeOutput ? out.bytes > out.head.length() : null);
+        ok ? out.hex() : null, exited ? r.exitCode() : null, r.signal(), shown, includeOutput ? out.bytes > out.head.length() : null, null);
   }
 
   /** Bytes {@code at..at+size} of a cached file, read off the event loop, never through a link. */

@@ -42,6 +42,8 @@ public final class WorkerVerticle extends VerticleBase {
   public static final int UNAVAILABLE = 503;
   private final RunnerConfig config;
   public static final int CANCELLED = 499;
+  /** The sandbox broke under the job twice (not a verdict, not a busy node): the contest API's JE. */
+  public static final int JUDGE_ERROR = 500;
   /** A contest run's token or input set is on no live node: the message names which. */
   public static final int MISSING = 404;
   /** How often the pools' sizes are copied into the metrics (and at every job's end). */
@@ -138,8 +140,10 @@ public final class WorkerVerticle extends VerticleBase {
     if (ar.succeeded()) {
       message.reply(ar.result());
     } else {
-      int code = ar.cause() instanceof JobCancelledException ? CANCELLED : ar.cause() instanceof CacheMissException ? MISSING : UNAVAILABLE;
-      message.fail(code, ar.cause().getMessage());
+      Throwable cause = ar.cause();
+      int code = cause instanceof JobCancelledException ? CANCELLED : cause instanceof CacheMissException ? MISSING
+          : cause instanceof SandboxFailure ? JUDGE_ERROR : UNAVAILABLE;
+      message.fail(code, cause.getMessage());
     }
   }
 

@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.runner.Scrape;
 import dev.runner.TestEnvironment;
 import dev.runner.TestNode;
 import io.micrometer.core.instrument.Metrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,9 +59,9 @@ class MetricsTest {
     assertEquals(1, after.delta(before, "runner_job_duration_seconds_count", "language", "python"));
     assertEquals(1, after.delta(before, "runner_job_duration_seconds_count", "language", "c"));
     assertTrue(after.value("runner_job_duration_seconds_sum", "language", "c") > 0);
-    assertNotNull(after.find("runner_job_duration_seconds_bucket", "language", "python", "le", "+Inf"), after.text);
+    assertNotNull(after.find("runner_job_duration_seconds_bucket", "language", "python", "le", "+Inf"), after.text());
     // Vert.x's own metrics are in the node's registry too.
-    assertTrue(after.text.contains("vertx_http_server_requests_total"), after.text);
+    assertTrue(after.text().contains("vertx_http_server_requests_total"), after.text());
 
     // The pools' gauges: one sandbox per image, idle again once its job's reset is done.
     for (String language : new String[] {"python", "c"}) {
@@ -73,9 +71,9 @@ class MetricsTest {
         node.vertx.timer(100).await();
         s = Scrape.of(node);
       }
-      assertEquals(1, s.value("runner_sandboxes", "image", image, "state", "idle"), s.text);
-      assertEquals(0, s.value("runner_sandboxes", "image", image, "state", "busy"), s.text);
-      assertEquals(0, s.value("runner_jobs_waiting", "image", image), s.text);
+      assertEquals(1, s.value("runner_sandboxes", "image", image, "state", "idle"), s.text());
+      assertEquals(0, s.value("runner_sandboxes", "image", image, "state", "busy"), s.text());
+      assertEquals(0, s.value("runner_jobs_waiting", "image", image), s.text());
     }
     // Never in Micrometer's global registry: nodes sharing a JVM keep their counts apart.
     assertTrue(Metrics.globalRegistry.find("runner.jobs").counters().isEmpty());
@@ -93,46 +91,6 @@ class MetricsTest {
       assertEquals(1, Scrape.of(other).delta(otherBefore, "runner_verdicts_total", "language", "python", "verdict", "WA"));
       assertEquals(0, Scrape.of(node).delta(mineBefore, "runner_jobs_total", "language", "python", "outcome", "failed"));
       assertEquals(0, Scrape.of(node).delta(mineBefore, "runner_verdicts_total", "language", "python", "verdict", "WA"));
-    }
-  }
-
-  /** One scrape of GET /metrics, in Prometheus's text format. */
-  record Scrape(String text) {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
-    static Scrape of(TestNode node) {
-      HttpResponse<Buffer> r = node.client.get("/metrics").send().await();
-      assertEquals(200, r.statusCode(), r.bodyAsString());
-      assertTrue(r.getHeader("content-type").startsWith("text/plain"), r.getHeader("content-type"));
-      return new Scrape(r.bodyAsString());
-    }
-
-    /** The value of the sample of this name whose labels include these (name, value) pairs, or null. */
-    Double find(String name, String... labels) {
-      for (String line : text.split("\n")) {
-        Matcher m = SAMPLE.matcher(line);
-        if (!m.matches() || !m.group(1).equals(name)) continue;
-        Map<String, String> have = new HashMap<>();
-        Matcher l = LABEL.matcher(m.group(2) == null ? "" : m.group(2));
-        while (l.find()) have.put(l.group(1), l.group(2));
-        boolean all = true;
-        for (int i = 0; i < labels.length; i += 2) all &= labels[i + 1].equals(have.get(labels[i]));
-        if (all) return Double.parseDouble(m.group(3));
-      }
-      return null;
-    }
-
-    double value(String name, String... labels) {
-      Double v = find(name, labels);
-      assertNotNull(v, name + " " + String.join(",", labels) + " is not in\n" + text);
-      return v;
-    }
-
-    /** How much a sample grew since {@code before} (absent there: from 0). */
-    long delta(Scrape before, String name, String... labels) {
-      Double was = before.find(name, labels);
-      return Math.round(value(name, labels) - (was == null ? 0 : was));
     }
   }
 }
