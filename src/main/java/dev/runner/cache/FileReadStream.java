@@ -14,7 +14,7 @@ import java.nio.channels.FileChannel;
  * from one context (the pipe's); closes the channel at its end, on an error, or on {@link #close()}.
  */
 final class FileReadStream implements ReadStream<Buffer> {
-  private static final int CHUNK = 64 * 1024;
+  private static final int CHUNK = 1 << 20; // a worker-thread hop per MB, not per 64 KB: fetches ran at 56 MB/s
 
   private final Vertx vertx;
   private final FileChannel channel;

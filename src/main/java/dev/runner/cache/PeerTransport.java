@@ -8,6 +8,7 @@ import dev.runner.config.TrustSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.ClientAuth;
@@ -110,6 +111,8 @@ final class PeerTransport {
    * refuses an existing name), hashing them as they arrive; fails unless they are exactly
    * {@code bytes} long with this sha256. The caller moves or deletes {@code temp}.
    */
+  private static final int WRITE_BYTES = 1 << 20;
+
   Future<Void> fetch(String hostPort, Kind kind, String sha256, long bytes, Path temp) {
     int colon = hostPort.lastIndexOf(':');
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(hostPort.substring(0, colon))
@@ -129,6 +132,7 @@ final class PeerTransport {
     Promise<Void> done = Promise.promise();
     MessageDigest md = DiskStore.sha256();
     long[] got = {0};
+    Buffer[] batch = {Buffer.buffer(WRITE_BYTES)};
     file.exceptionHandler(done::tryFail);
     resp.exceptionHandler(done::tryFail);
     resp.handler(chunk -> {
@@ -139,17 +143,22 @@ final class PeerTransport {
         return;
       }
       md.update(chunk.getBytes());
-      file.write(chunk);
-      if (file.writeQueueFull()) {
-        resp.pause();
-        file.drainHandler(v -> resp.resume());
+      // Written by the MB: each write is a hop to a worker thread, and Netty's chunks are a few KB.
+      batch[0].appendBuffer(chunk);
+      if (batch[0].length() >= WRITE_BYTES) {
+        file.write(batch[0]);
+        batch[0] = Buffer.buffer(WRITE_BYTES);
+        if (file.writeQueueFull()) {
+          resp.pause();
+          file.drainHandler(v -> resp.resume());
+        }
       }
     });
     resp.endHandler(v -> {
       if (got[0] != bytes || !DiskStore.hex(md).equals(sha256)) {
         done.tryFail(new IOException("the peer sent other bytes than " + sha256));
       } else {
-        done.tryComplete();
+        file.write(batch[0]).onComplete(done::tryComplete, done::tryFail);
       }
     });
     return done.future();

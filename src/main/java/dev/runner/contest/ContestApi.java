@@ -133,6 +133,9 @@ public final class ContestApi implements ContestService {
         if (!seen.add(name)) throw new Invalid(at + ".name '" + name + "' is used twice");
         if (!(c.getValue("input") instanceof String input)) throw new Invalid(at + ".input must be a string, got " + kind(c.getValue("input")));
         byte[] b = input.getBytes(StandardCharsets.UTF_8);
+        if (b.length > Limits.MAX_TEST_TEXT_BYTES) {
+          throw new Invalid(413, at + ".input is larger than " + (Limits.MAX_TEST_TEXT_BYTES >> 20) + " MB, the most one case may have");
+        }
         if (bytes.length() + (long) b.length > MAX_INPUT_SET_BYTES) {
           throw new Invalid(413, "the cases' inputs together are larger than " + (MAX_INPUT_SET_BYTES >> 20) + " MB");
         }
