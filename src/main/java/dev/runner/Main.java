@@ -93,7 +93,7 @@ public final class Main {
             return vertx.deployVerticle(new WorkerVerticle(config, metrics, cache, programs))
                 .compose(v -> vertx.deployVerticle(new HttpVerticle(config, images.versions(), metrics, contest)))
                 // Only with a grader to poll; its jobs go through the same contest API as the HTTP routes.
-                .compose(v -> config.grader().graderUrl() == null ? Future.succeededFuture()
+                .compose(v -> config.runner().graderUrl() == null ? Future.succeededFuture()
                     : vertx.deployVerticle(new GraderPoller(config, contest)));
           })
           .onSuccess(id -> started.complete(vertx))

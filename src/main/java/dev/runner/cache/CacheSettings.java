@@ -17,7 +17,7 @@ public record CacheSettings(Path dir, long maxBytes, Duration ttl, String host, 
 
   /** {@code runner.cache_dir}, {@code runner.max_cache_size_gb} (GiB, fractions allowed), {@code cache.ttl_s}, the cluster host, {@code cache.port}. */
   public static CacheSettings of(RunnerConfig config) {
-    RunnerConfig.GraderSettings g = config.grader();
+    RunnerConfig.RunnerSettings g = config.runner();
     long maxBytes = Math.max(1, (long) (g.maxCacheSizeGb() * (1L << 30)));
     return new CacheSettings(g.cacheDir(), maxBytes, g.cacheTtl(), config.clusterHost(), g.cachePort());
   }

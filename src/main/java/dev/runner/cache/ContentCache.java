@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Locale;
 
 /**
@@ -13,6 +14,13 @@ import java.util.Locale;
  * sha256 on arrival. Callable from any thread.
  */
 public interface ContentCache {
+  /** The sha256 of bytes, in hex: what an entry's bytes are addressed and verified by. */
+  static String sha256(Buffer bytes) {
+    MessageDigest d = DiskStore.sha256();
+    d.update(bytes.getBytes());
+    return DiskStore.hex(d);
+  }
+
   /** The two caches; {@link #tag()} is their name in metrics ({@code cache="token"}). */
   enum Kind {
     TOKEN, INPUT;

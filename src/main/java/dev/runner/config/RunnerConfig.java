@@ -28,7 +28,7 @@ public record RunnerConfig(
     PoolSettings pool,
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
     String sandboxLabel, Path seccompProfile, HttpSettings http, Map<String, Language> languages,
-    TrustSettings trust, GraderSettings grader) {
+    TrustSettings trust, RunnerSettings runner) {
 
   /** Warm containers per language, when one is retired, and how long a job may wait for one. */
   public record PoolSettings(int size, int maxJobs, Duration maxAge, Duration acquireTimeout) {}
@@ -43,14 +43,13 @@ public record RunnerConfig(
                              int maxConnections, long bodyBudgetBytes, int maxJobSeconds) {}
 
   /**
-   * The file's {@code runner{grader_url, sandbox_path, cache_dir, max_cache_size_gb,
-   * max_concurrent_jobs}} and {@code languages{id{compiler, flags}}}: read and validated, but no part
-   * of the node acts on them yet (later work will). {@code graderUrl} and {@code sandboxPath} may be null.
-   * {@code cacheTtl} and {@code cachePort} (the file's {@code cache{ttl_s, port}}): how long the
-   * content cache keeps an item after it was last stored, and the port its peers fetch bytes from
-   * (0: any free one).
+   * The seed's {@code runner{grader_url, sandbox_path, cache_dir, max_cache_size_gb,
+   * max_concurrent_jobs}} and {@code languages{id{compiler, flags}}}, with our {@code cache{ttl_s,
+   * port}}: the grader to poll (or null), the content cache's dir, budget, TTL and peer port (0: any
+   * free one), and the jobs run at once. {@code sandboxPath} (may be null) and {@code compilers} are
+   * read and checked only: the sandboxes are Podman's, and the images' languages.json say how code is built.
    */
-  public record GraderSettings(String graderUrl, String sandboxPath, Path cacheDir, double maxCacheSizeGb,
+  public record RunnerSettings(String graderUrl, String sandboxPath, Path cacheDir, double maxCacheSizeGb,
                                int maxConcurrentJobs, Map<String, CompilerSettings> compilers,
                                Duration cacheTtl, int cachePort) {}
 
@@ -152,7 +151,7 @@ public record RunnerConfig(
             s.integer("RUNNER_MAX_JOB_SECONDS", "limits.max_job_seconds", 1200, 1, Integer.MAX_VALUE)),
         Map.copyOf(languages),
         s.trust(), // mutual TLS (API, event bus) and API tokens: off unless set
-        new GraderSettings(s.url("RUNNER_GRADER_URL", "runner.grader_url"),
+        new RunnerSettings(s.url("RUNNER_GRADER_URL", "runner.grader_url"),
             s.string(null, "runner.sandbox_path", null),
             Path.of(s.string("RUNNER_CACHE_DIR", "runner.cache_dir", "/var/lib/runner/cache")),
             s.positiveNumber("RUNNER_MAX_CACHE_SIZE_GB", "runner.max_cache_size_gb", 10),

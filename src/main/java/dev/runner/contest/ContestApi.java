@@ -18,12 +18,9 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,7 +140,7 @@ public final class ContestApi implements ContestService {
         names.add(name);
         sizes.add(b.length);
       }
-      String sha256 = sha256(bytes.getBytes());
+      String sha256 = ContentCache.sha256(bytes);
       JsonObject description = new JsonObject().put("hash", hash).put("cases", names.size()).put("bytes", bytes.length());
       return cache.lookup(ContentCache.Kind.INPUT, hash).compose(stored -> {
         if (stored != null) {
@@ -297,14 +294,6 @@ public final class ContestApi implements ContestService {
     if (files.size() == 1) return files.keySet().iterator().next();
     if (files.containsKey(lang.file())) return lang.file();
     throw new Invalid("code: with several files, one must be " + lang.file() + " (the one the compiler is given)");
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
   }
 
   private static String hash(Object v, String field) {

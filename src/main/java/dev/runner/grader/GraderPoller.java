@@ -68,7 +68,7 @@ public final class GraderPoller extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    String url = config.grader().graderUrl();
+    String url = config.runner().graderUrl();
     if (url == null) return Future.succeededFuture(); // no grader: the node serves its HTTP API only
     String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     jobUrl = base + "/job";
@@ -79,7 +79,7 @@ public final class GraderPoller extends VerticleBase {
         .setVerifyHost(true).setUseAlpn(false);
     if (https && tls != null) options.setKeyCertOptions(tls.keyCert()).setTrustOptions(tls.trust());
     if (!https && tls != null) LOG.warning("runner.grader_url is plain http: the grader is polled without TLS (the " + tls + " certificate is not used)");
-    int loops = config.grader().maxConcurrentJobs();
+    int loops = config.runner().maxConcurrentJobs();
     // One connection per loop at most: a loop has one request out at a time. A connection's own errors
     // (a grader refusing the certificate after a TLS 1.3 handshake) also fail its request, logged there once.
     client = WebClient.wrap(vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(loops))

@@ -1,5 +1,6 @@
 package dev.runner.jobs;
 
+import dev.runner.cache.ContentCache;
 import dev.runner.lang.Language;
 import dev.runner.sandbox.JobCancelledException;
 import dev.runner.sandbox.RunLimits;
@@ -8,9 +9,6 @@ import dev.runner.sandbox.SupervisorClient;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.LongUnaryOperator;
 
@@ -97,7 +95,7 @@ final class Compilation {
               : null;
           if (error != null) return Future.succeededFuture(failed(CompileOutcome.failed(r.wallMs(), output, truncated, error)));
           Buffer artifact = r.artifact().bytes();
-          return Future.succeededFuture(new Compiled(CompileOutcome.ok(r.wallMs(), output, truncated, sha256(artifact)), artifact));
+          return Future.succeededFuture(new Compiled(CompileOutcome.ok(r.wallMs(), output, truncated, ContentCache.sha256(artifact)), artifact));
         });
   }
 
@@ -121,13 +119,5 @@ final class Compilation {
 
   private static Compiled failed(CompileOutcome outcome) {
     return new Compiled(outcome, null);
-  }
-
-  static String sha256(Buffer bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.getBytes()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
   }
 }

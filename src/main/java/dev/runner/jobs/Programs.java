@@ -105,7 +105,7 @@ public final class Programs {
 
     /** The outcome of the compile that made it, as if it had just run. */
     CompileOutcome outcome() {
-      return CompileOutcome.ok(compileTimeMs(entry), entry.meta().getString(COMPILE_OUTPUT, ""), false, Compilation.sha256(bytes));
+      return CompileOutcome.ok(compileTimeMs(entry), entry.meta().getString(COMPILE_OUTPUT, ""), false, ContentCache.sha256(bytes));
     }
   }
 

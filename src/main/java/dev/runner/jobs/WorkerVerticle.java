@@ -78,7 +78,7 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> start() {
     podman = new PodmanClient(vertx, config.podmanSocket());
     net = vertx.createNetClient();
-    slots = new JobSlots(vertx, config.grader().maxConcurrentJobs(), config.pool().acquireTimeout().toMillis());
+    slots = new JobSlots(vertx, config.runner().maxConcurrentJobs(), config.pool().acquireTimeout().toMillis());
     return Sandbox.removeLeftovers(vertx, podman, config.stateDir(), config.sandboxLabel())
         .recover(err -> {
           LOG.warning("could not remove leftover sandboxes (is Podman up?): " + err.getMessage());
@@ -114,20 +114,34 @@ public final class WorkerVerticle extends VerticleBase {
     if (job != null) job.tryComplete();
   }
 
+  /**
+   * The job a message carries, or null when it is none this node's HTTP verticle would send: the
+   * message then fails with 400 (its client gets a 503).
+   */
+  private <T> T decoded(Message<JsonObject> message, Class<T> type, Language lang) {
+    try {
+      return message.body().mapTo(type);
+    } catch (RuntimeException e) {
+      message.fail(400, "malformed job: " + e.getMessage());
+      metrics.jobFinished(lang.name(), RunnerMetrics.Outcome.UNAVAILABLE, Duration.ZERO);
+      return null;
+    }
+  }
+
+  /** A job is running: its future completes when it is cancelled (its client went away). */
+  private Future<Void> started(String id) {
+    Promise<Void> cancelled = Promise.promise();
+    running.put(id, cancelled);
+    return cancelled.future();
+  }
+
   private void handle(Message<JsonObject> message, Language lang, SandboxPool pool) {
     long arrived = System.nanoTime();
-    JobRequest job;
-    try {
-      job = JobRequest.fromJson(message.body());
-    } catch (RuntimeException e) {
-      message.fail(400, "malformed job: " + e.getMessage()); // the client gets a 503
-      metrics.jobFinished(lang.name(), RunnerMetrics.Outcome.UNAVAILABLE, Duration.ofNanos(System.nanoTime() - arrived));
-      return;
-    }
-    Promise<Void> cancelled = Promise.promise();
-    running.put(job.id(), cancelled);
-    onLease(pool, lang, job.sandboxMemoryBytes(), job.deadlineMs(config.languages()), cancelled.future(),
-        lease -> judged(lease, lang, job, cancelled.future())).onComplete(ar -> {
+    JobRequest job = decoded(message, JobRequest.class, lang);
+    if (job == null) return;
+    Future<Void> cancelled = started(job.id());
+    onLease(pool, lang, job.sandboxMemoryBytes(), job.deadlineMs(config.languages()), cancelled,
+        lease -> judged(lease, lang, job, cancelled)).onComplete(ar -> {
       finished(job.id(), message, ar.map(JobResult::toJson));
       record(lang, ar, Duration.ofNanos(System.nanoTime() - arrived));
     });
@@ -150,17 +164,11 @@ public final class WorkerVerticle extends VerticleBase {
   /** A contest compile: the program (or the syntax-checked source) is stored in the cache under its token. */
   private void compile(Message<JsonObject> message, Language lang, SandboxPool pool) {
     long arrived = System.nanoTime();
-    ContestJobs.Compile job;
-    try {
-      job = message.body().mapTo(ContestJobs.Compile.class);
-    } catch (RuntimeException e) {
-      message.fail(400, "malformed compile job: " + e.getMessage());
-      return;
-    }
-    Promise<Void> cancelled = Promise.promise();
-    running.put(job.id(), cancelled);
+    ContestJobs.Compile job = decoded(message, ContestJobs.Compile.class, lang);
+    if (job == null) return;
+    Future<Void> cancelled = started(job.id());
     onLease(pool, lang, Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0), Limits.compileDeadlineMs(lang) + 15_000,
-        cancelled.future(), lease -> ContestRunner.compile(lease, lang, job, programs, cancelled.future())).onComplete(ar -> {
+        cancelled, lease -> ContestRunner.compile(lease, lang, job, programs, cancelled)).onComplete(ar -> {
       finished(job.id(), message, ar.map(JsonObject::mapFrom));
       RunnerMetrics.Outcome outcome = ar.failed() ? outcome(ar.cause())
           : ar.result().ok() ? RunnerMetrics.Outcome.OK : RunnerMetrics.Outcome.COMPILE_ERROR;
@@ -174,22 +182,16 @@ public final class WorkerVerticle extends VerticleBase {
    */
   private void contestRun(Message<JsonObject> message, Language lang, SandboxPool pool) {
     long arrived = System.nanoTime();
-    ContestJobs.Run job;
-    try {
-      job = message.body().mapTo(ContestJobs.Run.class);
-    } catch (RuntimeException e) {
-      message.fail(400, "malformed run job: " + e.getMessage());
-      return;
-    }
-    Promise<Void> cancelled = Promise.promise();
-    running.put(job.id(), cancelled);
+    ContestJobs.Run job = decoded(message, ContestJobs.Run.class, lang);
+    if (job == null) return;
+    Future<Void> cancelled = started(job.id());
     List<ContentCache.Pinned> pins = new ArrayList<>();
     Future<ContestJobs.Results> ran = missing(programs.program(job.token()), "token")
         .compose(program -> missing(cache.open(ContentCache.Kind.INPUT, job.inputHash()), "input").compose(inputs -> {
           pins.add(inputs);
           long largest = Arrays.stream(ContestRunner.sizes(inputs.entry())).max().orElse(0);
           return onLease(pool, lang, ContestRunner.sandboxMemoryBytes(job, program.bytes().length(), largest), job.deadlineMs(),
-              cancelled.future(), lease -> ContestRunner.run(vertx, lease, lang, job, program, inputs, cancelled.future()));
+              cancelled, lease -> ContestRunner.run(vertx, lease, lang, job, program, inputs, cancelled));
         }));
     ran.onComplete(ar -> {
       pins.forEach(ContentCache.Pinned::release);

@@ -65,12 +65,12 @@ class RunnerConfigTest {
     assertEquals("10.0.0.1,10.0.0.2", c.clusterMembers());
     assertEquals(Path.of("/tmp/state"), c.stateDir());
     assertEquals("node-7000", c.sandboxLabel()); // the default label follows the port
-    assertEquals("https://grader:21680", c.grader().graderUrl());
-    assertEquals("/usr/bin/minijail0", c.grader().sandboxPath());
-    assertEquals(Path.of("/tmp/cache"), c.grader().cacheDir());
-    assertEquals(2.5, c.grader().maxCacheSizeGb());
-    assertEquals(8, c.grader().maxConcurrentJobs());
-    assertEquals(new RunnerConfig.CompilerSettings("/usr/bin/python3", List.of("-O")), c.grader().compilers().get("python"));
+    assertEquals("https://grader:21680", c.runner().graderUrl());
+    assertEquals("/usr/bin/minijail0", c.runner().sandboxPath());
+    assertEquals(Path.of("/tmp/cache"), c.runner().cacheDir());
+    assertEquals(2.5, c.runner().maxCacheSizeGb());
+    assertEquals(8, c.runner().maxConcurrentJobs());
+    assertEquals(new RunnerConfig.CompilerSettings("/usr/bin/python3", List.of("-O")), c.runner().compilers().get("python"));
   }
 
   @Test
@@ -83,9 +83,9 @@ class RunnerConfigTest {
         "RUNNER_GRADER_URL", "http://b:2", "RUNNER_POOL_SIZE", "1"));
     assertEquals(7001, c.httpPort());
     assertEquals("node-7001", c.sandboxLabel());
-    assertEquals(9, c.grader().maxConcurrentJobs());
-    assertEquals(Path.of("/b"), c.grader().cacheDir());
-    assertEquals("http://b:2", c.grader().graderUrl());
+    assertEquals(9, c.runner().maxConcurrentJobs());
+    assertEquals(Path.of("/b"), c.runner().cacheDir());
+    assertEquals("http://b:2", c.runner().graderUrl());
     assertEquals(1, c.pool().size());
     assertEquals(Map.of("python", "localhost/runner-python:test"), c.images()); // RUNNER_IMAGES over images
     // a blank variable is unset, as before: the file's value stands
@@ -100,10 +100,10 @@ class RunnerConfigTest {
     assertEquals(64, c.maxPendingJobs());
     assertEquals(2, c.pool().size());
     assertEquals("node-6161", c.sandboxLabel());
-    assertNull(c.grader().graderUrl());
-    assertEquals(4, c.grader().maxConcurrentJobs());
-    assertEquals(Duration.ofHours(24), c.grader().cacheTtl());
-    assertEquals(0, c.grader().cachePort());
+    assertNull(c.runner().graderUrl());
+    assertEquals(4, c.runner().maxConcurrentJobs());
+    assertEquals(Duration.ofHours(24), c.runner().cacheTtl());
+    assertEquals(0, c.runner().cachePort());
   }
 
   /** The content cache's TTL and port: the file's cache{ttl_s, port}, the environment over them. */
@@ -111,11 +111,11 @@ class RunnerConfigTest {
   void cacheTtlAndPort() {
     JsonObject file = new JsonObject().put("cache", new JsonObject().put("ttl_s", 60).put("port", 7100));
     RunnerConfig c = RunnerConfig.from(file, env());
-    assertEquals(Duration.ofSeconds(60), c.grader().cacheTtl());
-    assertEquals(7100, c.grader().cachePort());
+    assertEquals(Duration.ofSeconds(60), c.runner().cacheTtl());
+    assertEquals(7100, c.runner().cachePort());
     c = RunnerConfig.from(file, env("RUNNER_CACHE_TTL_S", "3", "RUNNER_CACHE_PORT", "7200"));
-    assertEquals(Duration.ofSeconds(3), c.grader().cacheTtl());
-    assertEquals(7200, c.grader().cachePort());
+    assertEquals(Duration.ofSeconds(3), c.runner().cacheTtl());
+    assertEquals(7200, c.runner().cachePort());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> RunnerConfig.fromEnvironment(env("RUNNER_CACHE_TTL_S", "0")));
     assertEquals("RUNNER_CACHE_TTL_S: must be an integer of at least 1, got 0", e.getMessage());

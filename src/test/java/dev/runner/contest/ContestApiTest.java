@@ -154,6 +154,18 @@ class ContestApiTest {
     assertEquals(7, forked.getInteger("exit_code"), forked.encode());
   }
 
+  /** open_files bounds the descriptors: the program's own, beyond the 32 the runtime may hold (stdin, stdout, stderr here). */
+  @Test
+  void openFilesAreLimited() throws Exception {
+    String token = compile(node, "c", new JsonObject().put("main.c",
+        "#include <stdio.h>\n#include <fcntl.h>\nint main(void){int n=0; while(open(\"/dev/null\", O_RDONLY)>=0) n++; printf(\"%d\\n\", n); return 0;}"));
+    String hash = input(node, "");
+    for (int open : new int[] {1, 20, 50}) {
+      JsonObject r = run(node, token, hash, new JsonObject().put("open_files", open).put("include_output", true)).getJsonObject(0);
+      assertEquals((open + 32 - 3) + "\n", r.getString("output"), r.encode());
+    }
+  }
+
   @Test
   void interpretedAndMultiFileSubmissions() throws Exception {
     String hash = input(node, "5\n");

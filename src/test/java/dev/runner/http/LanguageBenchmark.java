@@ -126,7 +126,7 @@ class LanguageBenchmark {
         long t = System.nanoTime();
         for (int r = -WARMUP; r < RUNS; r++) {
           long t0 = System.nanoTime();
-          JsonObject res = post(client, id, code);
+          JsonObject res = post(client, id, uncached(id, code, r));
           long t1 = System.nanoTime();
           double[] b = bare.compileAndRun(lang, code);
           if (r < 0) continue;
@@ -171,6 +171,20 @@ class LanguageBenchmark {
     System.out.printf("A bare launch (the JVM starting nsenter into the root, running /bin/true): p50 %.1f ms; it is in each bare"
         + " compile once, in each bare compile + run twice, and not in the service's compile time.%n", launchP50);
     System.out.printf("(%.0f s in all)%n%n", (System.nanoTime() - started) / 1e9);
+  }
+
+  /**
+   * The code with a comment of its own, so every job compiles: the cluster's compile cache would
+   * otherwise answer identical code without a compile.
+   */
+  private static String uncached(String language, String code, int run) {
+    String mark = " runner-bench " + System.nanoTime() + " " + run;
+    return code + switch (language) {
+      case "rb", "pypy3", "py2", "python" -> "#" + mark + "\n";
+      case "lua", "hs" -> "--" + mark + "\n";
+      case "pas" -> "{" + mark + "}\n";
+      default -> "//" + mark + "\n";
+    };
   }
 
   private static JsonObject post(WebClient client, String language, String code) {
