@@ -83,7 +83,8 @@ public final class HttpVerticle extends VerticleBase {
           JsonObject w = reply.body();
           boolean ok = w.getBoolean("can_run_jobs");
           json(ctx, ok ? 200 : 503, h.put("status", ok ? "healthy" : "unhealthy").put("jobs_completed", w.getLong("jobs_completed"))
-              .put("current_jobs", w.getInteger("current_jobs")).put("sandboxes", w.getJsonObject("sandboxes")));
+              .put("current_jobs", w.getInteger("current_jobs")).put("jobs_queued", w.getInteger("jobs_queued"))
+              .put("sandboxes", w.getJsonObject("sandboxes")));
         })
         .onFailure(err -> json(ctx, 503, h.put("status", "unhealthy").put("error", "no worker answered: " + err.getMessage())));
   }

@@ -249,7 +249,7 @@ public final class WorkerVerticle extends VerticleBase {
           .put("waiting", p.waitingCount()).put("launches_failing", p.launchesFailing()));
     }
     return new JsonObject().put("can_run_jobs", canRun).put("jobs_completed", jobsCompleted)
-        .put("current_jobs", running.size()).put("sandboxes", images);
+        .put("current_jobs", running.size()).put("jobs_queued", slots.waitingCount()).put("sandboxes", images);
   }
 
   /** The pools' sizes into the metrics, by image (its jobs' and checkers' pools together). */
