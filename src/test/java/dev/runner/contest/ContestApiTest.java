@@ -152,6 +152,13 @@ class ContestApiTest {
     }
     JsonObject forked = run(node, compile(node, "cpp17", new JsonObject().put("main.cpp", programs[6][1])), hash, limits).getJsonObject(0);
     assertEquals(7, forked.getInteger("exit_code"), forked.encode());
+    // file_size_limit_kb: a file written past it ends the program (SIGXFSZ)
+    String writer = compile(node, "cpp17", new JsonObject().put("main.cpp",
+        "#include <cstdio>\nint main(){ FILE*f=fopen(\"big\",\"w\"); for(int i=0;i<(1<<20);i++) fputc('x',f); fclose(f); }"));
+    JsonObject small = run(node, writer, hash, limits.copy().put("file_size_limit_kb", 64)).getJsonObject(0);
+    assertEquals("RTE", small.getString("status"), small.encode());
+    assertEquals(25, small.getInteger("signal"), small.encode());
+    assertEquals("OK", run(node, writer, hash, limits.copy().put("file_size_limit_kb", 2048)).getJsonObject(0).getString("status"));
   }
 
   /** open_files bounds the descriptors: the program's own, beyond the 32 the runtime may hold (stdin, stdout, stderr here). */
