@@ -142,8 +142,9 @@ public final class WorkerVerticle extends VerticleBase {
     Future<Void> cancelled = started(job.id());
     onLease(pool, lang, job.sandboxMemoryBytes(), job.deadlineMs(config.languages()), cancelled,
         lease -> judged(lease, lang, job, cancelled)).onComplete(ar -> {
-      finished(job.id(), message, ar.map(JobResult::toJson));
+      // Counted before the reply: a client that scrapes /metrics after its answer sees its job.
       record(lang, ar, Duration.ofNanos(System.nanoTime() - arrived));
+      finished(job.id(), message, ar.map(JobResult::toJson));
     });
   }
 
@@ -169,10 +170,10 @@ public final class WorkerVerticle extends VerticleBase {
     Future<Void> cancelled = started(job.id());
     onLease(pool, lang, Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0), Limits.compileDeadlineMs(lang) + 15_000,
         cancelled, lease -> ContestRunner.compile(lease, lang, job, programs, cancelled)).onComplete(ar -> {
-      finished(job.id(), message, ar.map(JsonObject::mapFrom));
       RunnerMetrics.Outcome outcome = ar.failed() ? outcome(ar.cause())
           : ar.result().ok() ? RunnerMetrics.Outcome.OK : RunnerMetrics.Outcome.COMPILE_ERROR;
       metrics.jobFinished(lang.name(), outcome, Duration.ofNanos(System.nanoTime() - arrived));
+      finished(job.id(), message, ar.map(JsonObject::mapFrom));
     });
   }
 
@@ -195,7 +196,6 @@ public final class WorkerVerticle extends VerticleBase {
         }));
     ran.onComplete(ar -> {
       pins.forEach(ContentCache.Pinned::release);
-      finished(job.id(), message, ar.map(JsonObject::mapFrom));
       RunnerMetrics.Outcome outcome;
       if (ar.failed()) {
         outcome = outcome(ar.cause());
@@ -206,6 +206,7 @@ public final class WorkerVerticle extends VerticleBase {
       }
       metrics.jobFinished(lang.name(), outcome, Duration.ofNanos(System.nanoTime() - arrived));
       samplePools();
+      finished(job.id(), message, ar.map(JsonObject::mapFrom));
     });
   }
 

@@ -24,12 +24,14 @@ class ConcurrentJobsTest {
     try (TestNode node = TestNode.start(TestEnvironment.node(2, env))) {
       JsonObject sleeper = new JsonObject().put("language", "python").put("code", "import time\ntime.sleep(2)\nprint(1)")
           .put("tests", new JsonObject().put("visible", new JsonArray().add(TestNode.test("", "1"))));
+      String image = TestEnvironment.image("python");
+      awaitHealth(node, h -> h.getJsonObject("sandboxes").getJsonObject(image).getInteger("idle") == 2); // both started
       Future<HttpResponse<Buffer>> first = node.client.post("/run").sendJsonObject(sleeper);
       awaitHealth(node, h -> h.getInteger("current_jobs") == 1 && h.getInteger("jobs_queued") == 0);
       Future<HttpResponse<Buffer>> second = node.client.post("/run").sendJsonObject(sleeper);
       JsonObject h = awaitHealth(node, x -> x.getInteger("jobs_queued") == 1);
       assertEquals(2, h.getInteger("current_jobs"), h.encode());
-      int idle = h.getJsonObject("sandboxes").getJsonObject(TestEnvironment.image("python")).getInteger("idle");
+      int idle = h.getJsonObject("sandboxes").getJsonObject(image).getInteger("idle");
       assertEquals(1, idle, "the second job waits for a slot, not for a sandbox: " + h.encode());
       for (Future<HttpResponse<Buffer>> f : java.util.List.of(first, second)) {
         HttpResponse<Buffer> r = f.await();
