@@ -18,8 +18,8 @@ import java.util.List;
 
 /**
  * Starts the clustered Vert.x of a node: an embedded Hazelcast member that finds its peers by TCP/IP
- * on the configured members (loopback by default, so one node is a one-member cluster), never by
- * multicast, under its own cluster name so separate installations never merge. Hazelcast and the
+ * on the configured members (loopback by default, so one node is a one-member cluster) or, in
+ * Kubernetes, by a headless Service's DNS name, never by multicast, under its own cluster name so separate installations never merge. Hazelcast and the
  * event bus listen on the configured cluster host only, never on every interface.
  */
 public final class Cluster {
@@ -30,6 +30,21 @@ public final class Cluster {
 
   /** {@code metrics}: the node's registry, which Vert.x records its own metrics (HTTP, event bus) in. */
   public static Future<Member> start(RunnerConfig config, RunnerMetrics metrics) {
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(config.trust().secure(new EventBusOptions().setHost(config.clusterHost()).setPort(config.clusterBusPort())))
+        .setMetricsOptions(metrics.vertxMetricsOptions());
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
+    return Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory())
+        .withClusterManager(manager).buildClustered().map(vertx -> new Member(vertx, manager));
+  }
+
+  /**
+   * The member's Hazelcast configuration (nothing started). Peers are found by TCP/IP on
+   * {@code cluster.members}, or, with {@code cluster.kubernetes_service_dns} set, by Hazelcast's own
+   * Kubernetes discovery in DNS lookup mode: the headless Service's name resolves to the pods' IPs,
+   * so no API access (no service account rights) is needed.
+   */
+  static Config hazelcastConfig(RunnerConfig config) {
     Config hz = ConfigUtil.loadConfig();
     hz.setClusterName(config.clusterName());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
@@ -47,13 +62,14 @@ public final class Cluster {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.clusterMembers().split(","))
-        .map(String::trim).filter(s -> !s.isEmpty()).toList());
-    VertxOptions options = new VertxOptions()
-        .setEventBusOptions(config.trust().secure(new EventBusOptions().setHost(config.clusterHost()).setPort(0)))
-        .setMetricsOptions(metrics.vertxMetricsOptions());
-    HazelcastClusterManager manager = new HazelcastClusterManager(hz);
-    return Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory())
-        .withClusterManager(manager).buildClustered().map(vertx -> new Member(vertx, manager));
+    String dns = config.clusterKubernetesDns();
+    if (dns != null) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", dns);
+    } else {
+      join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.clusterMembers().split(","))
+          .map(String::trim).filter(s -> !s.isEmpty()).toList());
+    }
+    return hz;
   }
 }

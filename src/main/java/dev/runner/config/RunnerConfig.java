@@ -27,6 +27,7 @@ public record RunnerConfig(
     String podmanSocket, Path stateDir, Map<String, String> images,
     PoolSettings pool,
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
+    int clusterBusPort, String clusterKubernetesDns,
     String sandboxLabel, Path seccompProfile, HttpSettings http, Map<String, Language> languages,
     TrustSettings trust, RunnerSettings runner) {
 
@@ -63,6 +64,7 @@ public record RunnerConfig(
       "RUNNER_BODY_TIMEOUT_S", "RUNNER_BODY_IDLE_TIMEOUT_S", "RUNNER_MAX_CONNECTIONS", "RUNNER_BODY_BUDGET_MB",
       "RUNNER_POOL_SIZE", "RUNNER_SANDBOX_MAX_JOBS", "RUNNER_SANDBOX_MAX_AGE_S", "RUNNER_ACQUIRE_TIMEOUT_S",
       "RUNNER_CLUSTER_NAME", "RUNNER_CLUSTER_HOST", "RUNNER_CLUSTER_PORT", "RUNNER_CLUSTER_MEMBERS",
+      "RUNNER_CLUSTER_BUS_PORT", "RUNNER_CLUSTER_KUBERNETES_DNS",
       "RUNNER_SANDBOX_LABEL", "RUNNER_TLS_CERT_FILE", "RUNNER_TLS_KEY_FILE", "RUNNER_TLS_CA_FILE",
       "RUNNER_API_TOKENS", "RUNNER_API_TOKENS_FILE",
       "RUNNER_CLUSTER_TLS_CERT_FILE", "RUNNER_CLUSTER_TLS_KEY_FILE", "RUNNER_CLUSTER_TLS_CA_FILE",
@@ -76,7 +78,7 @@ public record RunnerConfig(
       Map.entry("http", Set.of("host", "header_timeout_s", "body_timeout_s", "body_idle_timeout_s", "max_connections", "body_budget_mb")),
       Map.entry("limits", Set.of("max_pending", "max_job_seconds")),
       Map.entry("pool", Set.of("size", "sandbox_max_jobs", "sandbox_max_age_s", "acquire_timeout_s")),
-      Map.entry("cluster", Set.of("name", "host", "port", "members", "tls")),
+      Map.entry("cluster", Set.of("name", "host", "port", "members", "bus_port", "kubernetes_service_dns", "tls")),
       Map.entry("cluster.tls", Set.of("cert_file", "key_file", "ca_file")),
       Map.entry("sandbox", Set.of("podman_socket", "state_dir", "seccomp_profile", "containers", "label")),
       Map.entry("tls", Set.of("cert_file", "key_file", "ca_file")),
@@ -139,6 +141,10 @@ public record RunnerConfig(
         s.string("RUNNER_CLUSTER_HOST", "cluster.host", "127.0.0.1"),
         s.integer("RUNNER_CLUSTER_PORT", "cluster.port", 5701, 1, 65535),
         s.members(),
+        // 0: any free port (one host, several nodes); a pod fixes it so its Services can declare it
+        s.integer("RUNNER_CLUSTER_BUS_PORT", "cluster.bus_port", 0, 0, 65535),
+        // set: Hazelcast finds its members by this DNS name (a headless Service), not by cluster.members
+        s.dnsName("RUNNER_CLUSTER_KUBERNETES_DNS", "cluster.kubernetes_service_dns"),
         // Each node's own by default (its HTTP port is unique on the host): a node's start removes the
         // leftovers of its own label only, never another live node's sandboxes.
         s.string("RUNNER_SANDBOX_LABEL", "sandbox.label", "node-" + port),
@@ -277,6 +283,17 @@ public record RunnerConfig(
         throw new IllegalArgumentException(name + ": must be an http:// or https:// URL with a host, got \"" + u + "\"");
       }
       return u;
+    }
+
+    /** A DNS name (labels of letters, digits and inner hyphens, dot-separated), or null when neither sets one. */
+    String dnsName(String var, String key) {
+      String name = string(var, key, null);
+      if (name == null) return null;
+      if (name.length() > 253 || !name.matches("([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?")) {
+        throw new IllegalArgumentException((envValue(var) != null ? var : key)
+            + ": must be a DNS name such as runner-hz.runner.svc.cluster.local, got \"" + name + "\"");
+      }
+      return name;
     }
 
     /** RUNNER_CLUSTER_MEMBERS, or cluster.members: a string ("a,b") or an array of strings. */

@@ -121,6 +121,41 @@ class RunnerConfigTest {
     assertEquals("RUNNER_CACHE_TTL_S: must be an integer of at least 1, got 0", e.getMessage());
   }
 
+  /** The event bus's port: any free one by default, the file's cluster.bus_port, RUNNER_CLUSTER_BUS_PORT over it. */
+  @Test
+  void clusterBusPort() {
+    assertEquals(0, RunnerConfig.fromEnvironment(env()).clusterBusPort());
+    JsonObject file = new JsonObject().put("cluster", new JsonObject().put("bus_port", 5710));
+    assertEquals(5710, RunnerConfig.from(file, env()).clusterBusPort());
+    assertEquals(5711, RunnerConfig.from(file, env("RUNNER_CLUSTER_BUS_PORT", "5711")).clusterBusPort());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.fromEnvironment(env("RUNNER_CLUSTER_BUS_PORT", "bus")));
+    assertEquals("RUNNER_CLUSTER_BUS_PORT: must be an integer from 0 to 65535, got \"bus\"", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.from(new JsonObject("{\"cluster\":{\"bus_port\":-1}}"), env()));
+    assertEquals("cluster.bus_port: must be an integer from 0 to 65535, got -1", e.getMessage());
+  }
+
+  /** Kubernetes DNS discovery: unset by default, the file's cluster.kubernetes_service_dns, the variable over it. */
+  @Test
+  void clusterKubernetesDns() {
+    assertNull(RunnerConfig.fromEnvironment(env()).clusterKubernetesDns());
+    JsonObject file = new JsonObject().put("cluster", new JsonObject().put("kubernetes_service_dns", "runner-hz.runner.svc.cluster.local"));
+    assertEquals("runner-hz.runner.svc.cluster.local", RunnerConfig.from(file, env()).clusterKubernetesDns());
+    assertEquals("hz.other.svc.cluster.local",
+        RunnerConfig.from(file, env("RUNNER_CLUSTER_KUBERNETES_DNS", "hz.other.svc.cluster.local")).clusterKubernetesDns());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.fromEnvironment(env("RUNNER_CLUSTER_KUBERNETES_DNS", "http://hz:5701")));
+    assertEquals("RUNNER_CLUSTER_KUBERNETES_DNS: must be a DNS name such as runner-hz.runner.svc.cluster.local, got \"http://hz:5701\"",
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.from(new JsonObject("{\"cluster\":{\"kubernetes_service_dns\":5}}"), env()));
+    assertEquals("cluster.kubernetes_service_dns: must be a non-empty string, got 5", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.from(new JsonObject("{\"cluster\":{\"kubernetes_service_dns\":\"-hz.svc\"}}"), env()));
+    assertTrue(e.getMessage().startsWith("cluster.kubernetes_service_dns: must be a DNS name"), e.getMessage());
+  }
+
   /** The shipped conf/runner.json changes nothing: it holds the defaults. */
   @Test
   void shippedFileHoldsTheDefaults() throws Exception {
