@@ -91,7 +91,8 @@ public final class Main {
             Programs programs = new Programs(vertx, cache, images.digests());
             ContestApi contest = new ContestApi(vertx, config, cache, programs);
             return vertx.deployVerticle(new WorkerVerticle(config, metrics, cache, programs))
-                .compose(v -> vertx.deployVerticle(new HttpVerticle(config, images.versions(), metrics, contest)))
+                .compose(v -> vertx.deployVerticle(new HttpVerticle(config, images.versions(), metrics, contest,
+                    () -> cluster.result().manager().getNodes().size())))
                 // Only with a grader to poll; its jobs go through the same contest API as the HTTP routes.
                 .compose(v -> config.runner().graderUrl() == null ? Future.succeededFuture()
                     : vertx.deployVerticle(new GraderPoller(config, contest)));

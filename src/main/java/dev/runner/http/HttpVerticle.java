@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -52,6 +53,8 @@ public final class HttpVerticle extends VerticleBase {
   private final BodyBudget budget;
   private final RunnerMetrics metrics;
   private final ContestService contest;
+  /** The cluster's members now (GET /health's "nodes"). */
+  private final IntSupplier clusterSize;
   private ConnectionGuard connections;
   private int pendingJobs;
   private final long startedAt = System.currentTimeMillis();
@@ -60,8 +63,10 @@ public final class HttpVerticle extends VerticleBase {
    * {@code versions}: each language's toolchain version (read by the node at start; absent: unknown);
    * {@code metrics}: the node's, served at GET /metrics.
    */
-  public HttpVerticle(RunnerConfig config, Map<String, String> versions, RunnerMetrics metrics, ContestService contest) {
+  public HttpVerticle(RunnerConfig config, Map<String, String> versions, RunnerMetrics metrics, ContestService contest,
+                      IntSupplier clusterSize) {
     this.config = config;
+    this.clusterSize = clusterSize;
     this.contest = contest;
     this.metrics = metrics;
     this.versions = Map.copyOf(versions);
@@ -76,7 +81,7 @@ public final class HttpVerticle extends VerticleBase {
    */
   private void health(RoutingContext ctx) {
     JsonObject h = new JsonObject().put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
-        .put("languages", languages).put("pending_jobs", pendingJobs)
+        .put("languages", languages).put("nodes", clusterSize.getAsInt()).put("pending_jobs", pendingJobs)
         .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held());
     vertx.eventBus().<JsonObject>request(WorkerVerticle.HEALTH_ADDRESS, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000))
         .onSuccess(reply -> {

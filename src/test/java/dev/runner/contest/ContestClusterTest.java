@@ -33,6 +33,7 @@ class ContestClusterTest {
       String token, hash;
       try (TestNode a = TestNode.start(member(env, ports[0]))) {
         b = TestNode.start(member(env, ports[1]));
+        assertEquals(2, b.client.get("/health").send().await().bodyAsJsonObject().getInteger("nodes"));
         token = ContestApiTest.compile(a, "cpp17", new JsonObject().put("main.cpp", ContestApiTest.SUM + "\n// " + UUID.randomUUID()));
         hash = ContestApiTest.input(a, "20 22");
         assertEquals(ContestApiTest.md5("42\n"), only(ContestApiTest.run(b, token, hash, new JsonObject())).getString("output_hash"));
@@ -40,6 +41,7 @@ class ContestClusterTest {
       // A, which compiled the program and received the input, is gone: B has copies of both.
       assertEquals(ContestApiTest.md5("42\n"), only(ContestApiTest.run(b, token, hash, new JsonObject())).getString("output_hash"));
       c = TestNode.start(member(env, ports[2]));
+      assertEquals(2, c.client.get("/health").send().await().bodyAsJsonObject().getInteger("nodes"), "B and C: A left");
       // Jobs go round the workers of B and C: some run on C, which fetches the bytes from B and keeps them.
       for (int i = 0; i < 4; i++) {
         assertEquals("OK", only(ContestApiTest.run(c, token, hash, new JsonObject())).getString("status"));

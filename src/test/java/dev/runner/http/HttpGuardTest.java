@@ -50,7 +50,7 @@ class HttpGuardTest {
     vertx.eventBus().<JsonObject>consumer(JobRequest.address("python"), jobs::add);
     vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancellations.add(m.body()));
     // No cache: these tests send interview jobs only, to the consumers above.
-    vertx.deployVerticle(new HttpVerticle(config, Map.of(), new RunnerMetrics(config), new ContestApi(vertx, config, null, null))).await();
+    vertx.deployVerticle(new HttpVerticle(config, Map.of(), new RunnerMetrics(config), new ContestApi(vertx, config, null, null), () -> 1)).await();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
   }
 
