@@ -8,6 +8,7 @@ import dev.runner.jobs.Limits;
 import dev.runner.jobs.Programs;
 import dev.runner.jobs.WorkerVerticle;
 import dev.runner.lang.Language;
+import dev.runner.lang.Languages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,7 +20,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +57,7 @@ public final class ContestApi implements ContestService {
   private final ContentCache cache;
   private final Programs programs;
   /** By id and by alias. */
-  private final Map<String, Language> languages = new HashMap<>();
+  private final Map<String, Language> languages;
 
   /** {@code cache}: the cluster's, which holds the input sets; {@code programs}: the compiled programs in it. */
   public ContestApi(Vertx vertx, RunnerConfig config, ContentCache cache, Programs programs) {
@@ -65,10 +65,7 @@ public final class ContestApi implements ContestService {
     this.config = config;
     this.cache = cache;
     this.programs = programs;
-    config.languages().values().forEach(l -> {
-      languages.put(l.name(), l);
-      l.aliases().forEach(a -> languages.putIfAbsent(a, l));
-    });
+    this.languages = Languages.byNameAndAlias(config.languages().values());
   }
 
   /** A request the API refuses, with its status and a message naming the problem. */

@@ -5,6 +5,7 @@ import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.Limits;
 import dev.runner.jobs.TestCase;
 import dev.runner.lang.Language;
+import dev.runner.lang.Languages;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -15,7 +16,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +28,7 @@ import java.util.UUID;
  */
 final class RunRequestParser {
   /** By id and by alias. */
-  private final Map<String, Language> languages = new HashMap<>();
+  private final Map<String, Language> languages;
   private final String supported;
   private final int maxJobSeconds;
 
@@ -37,10 +37,7 @@ final class RunRequestParser {
    * take with every test at its time limit.
    */
   RunRequestParser(Map<String, Language> languages, int maxJobSeconds) {
-    languages.values().forEach(l -> {
-      this.languages.put(l.name(), l);
-      l.aliases().forEach(a -> this.languages.putIfAbsent(a, l));
-    });
+    this.languages = Languages.byNameAndAlias(languages.values());
     this.supported = String.join(", ", languages.keySet().stream().sorted().toList());
     this.maxJobSeconds = maxJobSeconds;
   }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -17,6 +19,14 @@ import java.util.stream.Stream;
  */
 public final class Languages {
   private Languages() {}
+
+  /** These languages by id and by alias (an alias never hides an id), as requests name them. */
+  public static Map<String, Language> byNameAndAlias(Collection<Language> languages) {
+    Map<String, Language> named = new HashMap<>();
+    languages.forEach(l -> named.put(l.name(), l));
+    languages.forEach(l -> l.aliases().forEach(a -> named.putIfAbsent(a, l)));
+    return Map.copyOf(named);
+  }
 
   /** Every language of every image under {@code containersDir}, by id. */
   public static Map<String, Language> load(Path containersDir) {
