@@ -36,10 +36,6 @@ import java.util.TreeMap;
 public final class ContestRunner {
   /** What an input set's entry says: its cases' names and sizes, in order; its bytes are the inputs one after another. */
   public static final String CASES = "cases", SIZES = "sizes";
-  private static final int STDERR_BYTES = 64 << 10;
-  /** Descriptors a runtime holds before the program opens any (the JVM's jars, Node's event loop): on top of open_files. */
-  static final int RUNTIME_FILES = 32;
-  private static final int THREADS = 64;
 
   private ContestRunner() {}
 
@@ -70,13 +66,6 @@ public final class ContestRunner {
     });
   }
 
-  /** The limits of every case of a run. */
-  static RunLimits limits(ContestJobs.Run job) {
-    long stack = Math.max(64L << 20, (long) job.memoryMb() << 20);
-    return new RunLimits(job.timeLimitMs(), job.wallLimitMs(), job.outputLimitKb() << 10, STDERR_BYTES,
-        job.fileSizeLimitKb() << 10, THREADS, job.openFiles() + RUNTIME_FILES, true, stack);
-  }
-
   /** The sandbox memory of a run: the limit, the largest case (held while it runs) and the program twice (kept and in /work). */
   static long sandboxMemoryBytes(ContestJobs.Run job, long programBytes, long largestCase) {
     return Limits.sandboxMemoryBytes(job.memoryMb(), largestCase + 2 * programBytes);
@@ -104,7 +93,7 @@ public final class ContestRunner {
     List<String> argv = lang.compiled() ? lang.runArtifact(program.mainClass(), job.memoryMb()) : lang.run("program");
     JsonArray names = inputs.entry().meta().getJsonArray(CASES);
     long[] sizes = sizes(inputs.entry());
-    RunLimits limits = limits(job);
+    RunLimits limits = Limits.contestCase(job);
     List<ContestJobs.CaseResult> results = new ArrayList<>(sizes.length);
     Future<Void> done = sv.put(program.artifact(), program.bytes().getBytes(), lang.compiled() ? 0755 : 0644, true);
     long offset = 0;

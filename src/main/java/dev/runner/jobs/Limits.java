@@ -55,9 +55,24 @@ public final class Limits {
    * given a V8 stack of 48 MB (its --stack-size in languages.json) within it.
    */
   static RunLimits test(JobRequest job) {
-    long stack = Math.max(MIN_STACK_BYTES, (long) job.memoryMb() << 20);
     return new RunLimits(job.timeoutMs(), job.timeoutMs(), OUTPUT_BYTES, RETURNED_OUTPUT, FILE_BYTES, PROCESSES, OPEN_FILES,
-        false, stack);
+        false, stack(job.memoryMb()));
+  }
+
+  /** Descriptors a runtime holds before the program opens any (Node's event loop, 19): on top of open_files. */
+  private static final int RUNTIME_FILES = 32;
+
+  /**
+   * A case of a contest run: the seed's limits as the request set them (stdout, file size, open files
+   * beyond the runtime's own), processes 1 meaning threads only; the stack as a test's.
+   */
+  static RunLimits contestCase(ContestJobs.Run job) {
+    return new RunLimits(job.timeLimitMs(), job.wallLimitMs(), job.outputLimitKb() << 10, RETURNED_OUTPUT,
+        job.fileSizeLimitKb() << 10, PROCESSES, job.openFiles() + RUNTIME_FILES, true, stack(job.memoryMb()));
+  }
+
+  private static long stack(int memoryMb) {
+    return Math.max(MIN_STACK_BYTES, (long) memoryMb << 20);
   }
 
   /** A compile: the language's own limits (compilers need more than most programs). */
