@@ -96,7 +96,7 @@ public final class ContestApi implements ContestService {
               .put("compile_time_ms", Programs.compileTimeMs(hit)).put("cached", true)));
         }
         ContestJobs.Compile job = new ContestJobs.Compile(UUID.randomUUID().toString(), lang.name(), token, main, files);
-        long timeout = config.pool().acquireTimeout().toMillis() + (lang.compiled() ? lang.compile().timeMs() : Limits.CHECKER_TIME_MS) + 60_000;
+        long timeout = WorkerVerticle.replyTimeoutMs(config, job.deadlineMs(lang));
         return send(ContestJobs.compileAddress(lang.name()), job.toJson(), timeout, lang.name()).map(body -> {
           ContestJobs.Compiled c = body.mapTo(ContestJobs.Compiled.class);
           return c.ok() ? new Reply(200, new JsonObject().put("token", token).put("compile_time_ms", c.compileTimeMs()).put("cached", false))
@@ -195,7 +195,7 @@ public final class ContestApi implements ContestService {
           }
           ContestJobs.Run job = new ContestJobs.Run(UUID.randomUUID().toString(), language, token, inputHash, timeMs, memoryKb,
               outputKb, fileKb, openFiles, includeOutput, cases);
-          long timeout = config.pool().acquireTimeout().toMillis() + job.deadlineMs() + 60_000;
+          long timeout = ContestJobs.FETCH_MS + WorkerVerticle.replyTimeoutMs(config, job.deadlineMs());
           JsonArray names = inputs.meta().getJsonArray(ContestRunner.CASES);
           return send(ContestJobs.runAddress(language), job.toJson(), timeout, language).map(body -> new Reply(200, body))
               .recover(err -> judgeError(err) ? Future.succeededFuture(judgeErrors(names, err.getMessage())) : Future.failedFuture(err));

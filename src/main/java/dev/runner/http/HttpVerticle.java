@@ -222,8 +222,7 @@ public final class HttpVerticle extends VerticleBase {
       // Ends once: failed when the connection closed before the response was sent.
       if (ar.failed() && !replied[0]) vertx.eventBus().publish(JobRequest.CANCEL_ADDRESS, new JsonObject().put("id", job.id()));
     });
-    // Waiting for a sandbox, then the job (which the worker itself cuts at its deadline), twice if retried.
-    long deadline = 2 * (config.pool().acquireTimeout().toMillis() + job.deadlineMs(config.languages())) + 5_000;
+    long deadline = WorkerVerticle.replyTimeoutMs(config, job.deadlineMs(config.languages()));
     vertx.eventBus().<JsonObject>request(JobRequest.address(job.language()), job.toJson(), new DeliveryOptions().setSendTimeout(deadline))
         .onComplete(reply -> {
           replied[0] = true;

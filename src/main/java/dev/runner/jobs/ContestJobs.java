@@ -3,6 +3,7 @@ package dev.runner.jobs;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.runner.lang.Language;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,9 @@ import java.util.Map;
  */
 public final class ContestJobs {
   private ContestJobs() {}
+
+  /** What a sender allows for a run's worker to fetch its program and input set from other nodes, before its lease. */
+  public static final long FETCH_MS = 60_000;
 
   /** Where the workers of a language compile contest submissions. */
   public static String compileAddress(String language) {
@@ -30,6 +34,11 @@ public final class ContestJobs {
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Compile(String id, String language, String token, String main, Map<String, String> files) {
+    /** The longest it may hold a sandbox: the compile (or a syntax check, a checker's time), storing the program. */
+    public long deadlineMs(Language lang) {
+      return Limits.compileDeadlineMs(lang) + 15_000;
+    }
+
     public JsonObject toJson() {
       return JsonObject.mapFrom(this);
     }
@@ -61,7 +70,10 @@ public final class ContestJobs {
       return 2 * timeLimitMs + 1_000;
     }
 
-    /** The longest the run may take once it has a sandbox: every case at its wall limit, plus the program's set-up. */
+    /**
+     * The longest the run may take once it has a sandbox: every case at its wall limit, plus the
+     * program's set-up. Fetching the program and the inputs comes before: {@link #FETCH_MS}.
+     */
     public long deadlineMs() {
       return cases * (wallLimitMs() + 1_000L) + 10_000;
     }

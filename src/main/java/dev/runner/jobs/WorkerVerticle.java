@@ -48,6 +48,16 @@ public final class WorkerVerticle extends VerticleBase {
   public static final int MISSING = 404;
   /** How often the pools' sizes are copied into the metrics (and at every job's end). */
   static final long POOL_SAMPLE_MS = 1_000;
+  /**
+   * How long a sender waits for a worker's reply to a job that may hold a sandbox for {@code
+   * deadlineMs}: a node-wide slot, then a sandbox (each at most the acquire timeout), then the job,
+   * twice if it is retried on a fresh sandbox; the worker itself cuts each attempt at its deadline.
+   */
+  public static long replyTimeoutMs(RunnerConfig config, long deadlineMs) {
+    long acquire = config.pool().acquireTimeout().toMillis();
+    return acquire + 2 * (acquire + deadlineMs) + 5_000;
+  }
+
   /** This node's worker answers here, locally, how it stands (GET /health). */
   public static final String HEALTH_ADDRESS = "runner.worker.health";
   private long jobsCompleted;
@@ -168,8 +178,7 @@ public final class WorkerVerticle extends VerticleBase {
     ContestJobs.Compile job = decoded(message, ContestJobs.Compile.class, lang);
     if (job == null) return;
     Future<Void> cancelled = started(job.id());
-    onLease(pool, lang, Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0), Limits.compileDeadlineMs(lang) + 15_000,
-        cancelled, lease -> ContestRunner.compile(lease, lang, job, programs, cancelled)).onComplete(ar -> {
+    onLease(pool, lang, Limits.sandboxMemoryBytes(Limits.DEFAULT_MEMORY_MB, 0), job.deadlineMs(lang), cancelled, lease -> ContestRunner.compile(lease, lang, job, programs, cancelled)).onComplete(ar -> {
       RunnerMetrics.Outcome outcome = ar.failed() ? outcome(ar.cause())
           : ar.result().ok() ? RunnerMetrics.Outcome.OK : RunnerMetrics.Outcome.COMPILE_ERROR;
       metrics.jobFinished(lang.name(), outcome, Duration.ofNanos(System.nanoTime() - arrived));
