@@ -6,9 +6,11 @@ if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   # cgroup per sandbox for its memory, CPU and pids limits. CAP_SYS_ADMIN of the pod's user namespace.
   mount -o remount,rw /sys/fs/cgroup
   # cgroup v2 lets a cgroup hand controllers to children only while it holds no process itself:
-  # move this shell into a leaf first, then enable every controller for the sandboxes' cgroups.
+  # move every process (tini, this shell) into a leaf first, then enable every controller for the
+  # sandboxes' cgroups. One pid per write; one that exited meanwhile fails alone.
   mkdir -p /sys/fs/cgroup/init
-  echo $$ > /sys/fs/cgroup/init/cgroup.procs
+  xargs -rn1 < /sys/fs/cgroup/cgroup.procs > /sys/fs/cgroup/init/cgroup.procs || :
   sed -e 's/ / +/g' -e 's/^/+/' /sys/fs/cgroup/cgroup.controllers > /sys/fs/cgroup/cgroup.subtree_control
 fi
+# exec: the node gets tini's SIGTERM itself (its drain), not a shell in between.
 exec /opt/runner/runner serve

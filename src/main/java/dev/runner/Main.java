@@ -3,6 +3,11 @@ package dev.runner;
 import dev.runner.cache.CacheSettings;
 import dev.runner.cache.ClusterCache;
 import dev.runner.cluster.Cluster;
+import dev.runner.cluster.Dispatcher;
+import dev.runner.cluster.JobRecords;
+import dev.runner.cluster.NodeRegistry;
+import dev.runner.coordinator.JobCoordinator;
+import com.hazelcast.core.HazelcastInstance;
 import dev.runner.config.ConfigFile;
 import dev.runner.config.RunnerConfig;
 import dev.runner.contest.ContestApi;
@@ -16,6 +21,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+import sun.misc.Signal;
 
 /**
  * Starts one node: the clustered Vert.x, a worker verticle (the sandboxes) and the HTTP verticle,
@@ -50,6 +57,9 @@ public final class Main {
     }
     start(config).onSuccess(node -> {
       LOG.info("runner node listening on " + config.httpHost() + ":" + config.httpPort() + " with " + config.images().keySet());
+      // SIGTERM (a pod's deletion, a rolling update) drains; SIGINT and the rest close at once.
+      Signal.handle(new Signal("TERM"), sig -> drain(node, config.cluster().drainTimeout().toMillis())
+          .onComplete(ar -> System.exit(0)));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           node.close().await();
@@ -61,6 +71,22 @@ public final class Main {
       System.err.println("runner: the node did not start: " + err.getMessage());
       System.exit(1);
     });
+  }
+
+  /**
+   * Drains the node, then closes it: its API and its worker take no new job (GET /health says
+   * "draining", dispatchers pass it by), the jobs it runs or coordinates end (at most {@code
+   * timeoutMs}), then it leaves the cluster and removes its sandboxes. A job still running then is
+   * run again by the dispatcher that sent it, on another node, as its node has left.
+   */
+  public static Future<Void> drain(Vertx node, long timeoutMs) {
+    LOG.info("draining: no new jobs; waiting at most " + timeoutMs / 1000 + " s for the running ones");
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs + 10_000);
+    JsonObject ask = new JsonObject().put("timeout_ms", timeoutMs);
+    return Future.join(node.eventBus().request(HttpVerticle.DRAIN_ADDRESS, ask, local),
+            node.eventBus().request(WorkerVerticle.DRAIN_ADDRESS, ask, local))
+        .transform(ar -> node.close())
+        .onComplete(ar -> LOG.info("drained: the node left the cluster"));
   }
 
   /** Starts a node; closing the returned Vertx stops it and removes its sandboxes. */
@@ -89,10 +115,13 @@ public final class Main {
           .compose(v -> images(vertx, config))
           .compose(images -> {
             Programs programs = new Programs(vertx, cache, images.digests());
-            ContestApi contest = new ContestApi(vertx, config, cache, programs);
-            return vertx.deployVerticle(new WorkerVerticle(config, metrics, cache, programs))
-                .compose(v -> vertx.deployVerticle(new HttpVerticle(config, images.versions(), metrics, contest,
-                    () -> cluster.result().manager().getNodes().size())))
+            HazelcastInstance hz = cluster.result().manager().getHazelcastInstance();
+            NodeRegistry registry = new NodeRegistry(vertx, cluster.result().manager());
+            Dispatcher dispatcher = new Dispatcher(vertx, registry);
+            JobCoordinator coordinator = new JobCoordinator(vertx, config, registry, dispatcher, new JobRecords(vertx, hz));
+            ContestApi contest = new ContestApi(vertx, config, cache, programs, dispatcher);
+            return vertx.deployVerticle(new WorkerVerticle(config, metrics, cache, programs, registry, images.versions()))
+                .compose(v -> vertx.deployVerticle(new HttpVerticle(config, metrics, contest, coordinator)))
                 // Only with a grader to poll; its jobs go through the same contest API as the HTTP routes.
                 .compose(v -> config.runner().graderUrl() == null ? Future.succeededFuture()
                     : vertx.deployVerticle(new GraderPoller(config, contest)));

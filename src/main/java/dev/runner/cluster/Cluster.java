@@ -50,6 +50,12 @@ public final class Cluster {
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.logging.type", "jdk");
     hz.setProperty("hazelcast.health.monitoring.level", "OFF");
+    // The node leaves when it is closed (after a drain): Hazelcast's own hook would leave first.
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // A member silent this long is dead: its jobs run elsewhere. Hazelcast's default is 60 s.
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(config.cluster().failureTimeout().toSeconds()));
+    JobRecords.configure(hz, config.cluster().jobTtl());
     ClusterCache.configure(hz, CacheSettings.of(config)); // the cache index's maps: TTL, backups
     // Without these Hazelcast binds [::]:port whatever the interfaces say: anything that reached the
     // port could join, receive jobs (code, hidden tests) and forge replies.

@@ -29,7 +29,16 @@ public record RunnerConfig(
     String clusterName, String clusterHost, int clusterPort, String clusterMembers,
     int clusterBusPort, String clusterKubernetesDns,
     String sandboxLabel, Path seccompProfile, HttpSettings http, Map<String, Language> languages,
-    TrustSettings trust, RunnerSettings runner) {
+    TrustSettings trust, RunnerSettings runner, Map<String, Language> allLanguages, ClusterSettings cluster) {
+
+  /**
+   * How the node behaves in its cluster: how long SIGTERM lets its jobs finish before it leaves,
+   * how long a job's record (and events) stay readable after its last change, how soon Hazelcast
+   * declares a silent member dead (then its jobs run elsewhere), the fewest tests a chunk of a large
+   * job has, and whether the node runs no sandboxes at all (an API-only node).
+   */
+  public record ClusterSettings(Duration drainTimeout, Duration jobTtl, Duration failureTimeout, int chunkTests,
+                                boolean apiOnly) {}
 
   /** Warm containers per language, when one is retired, and how long a job may wait for one. */
   public record PoolSettings(int size, int maxJobs, Duration maxAge, Duration acquireTimeout) {}
@@ -68,7 +77,8 @@ public record RunnerConfig(
       "RUNNER_SANDBOX_LABEL", "RUNNER_TLS_CERT_FILE", "RUNNER_TLS_KEY_FILE", "RUNNER_TLS_CA_FILE",
       "RUNNER_API_TOKENS", "RUNNER_API_TOKENS_FILE",
       "RUNNER_CLUSTER_TLS_CERT_FILE", "RUNNER_CLUSTER_TLS_KEY_FILE", "RUNNER_CLUSTER_TLS_CA_FILE",
-      "RUNNER_GRADER_URL", "RUNNER_CACHE_DIR", "RUNNER_MAX_CACHE_SIZE_GB", "RUNNER_MAX_JOBS", "RUNNER_CACHE_TTL_S", "RUNNER_CACHE_PORT");
+      "RUNNER_GRADER_URL", "RUNNER_CACHE_DIR", "RUNNER_MAX_CACHE_SIZE_GB", "RUNNER_MAX_JOBS", "RUNNER_CACHE_TTL_S", "RUNNER_CACHE_PORT",
+      "RUNNER_DRAIN_TIMEOUT_S", "RUNNER_JOB_TTL_S", "RUNNER_CLUSTER_FAILURE_TIMEOUT_S", "RUNNER_CHUNK_TESTS", "RUNNER_API_ONLY");
 
   /** The keys the file may hold: a group's keys ("group.key"; a nested group is itself a key). */
   private static final Map<String, Set<String>> SCHEMA = Map.ofEntries(
@@ -78,7 +88,8 @@ public record RunnerConfig(
       Map.entry("http", Set.of("host", "header_timeout_s", "body_timeout_s", "body_idle_timeout_s", "max_connections", "body_budget_mb")),
       Map.entry("limits", Set.of("max_pending", "max_job_seconds")),
       Map.entry("pool", Set.of("size", "sandbox_max_jobs", "sandbox_max_age_s", "acquire_timeout_s")),
-      Map.entry("cluster", Set.of("name", "host", "port", "members", "bus_port", "kubernetes_service_dns", "tls")),
+      Map.entry("cluster", Set.of("name", "host", "port", "members", "bus_port", "kubernetes_service_dns", "tls",
+          "drain_timeout_s", "job_ttl_s", "failure_timeout_s", "chunk_tests", "api_only")),
       Map.entry("cluster.tls", Set.of("cert_file", "key_file", "ca_file")),
       Map.entry("sandbox", Set.of("podman_socket", "state_dir", "seccomp_profile", "containers", "label")),
       Map.entry("tls", Set.of("cert_file", "key_file", "ca_file")),
@@ -116,7 +127,10 @@ public record RunnerConfig(
         if (eq > 0) images.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
       }
     }
-    if (images.isEmpty()) throw new IllegalArgumentException("RUNNER_IMAGES is empty (and the file has no images): start the node with ./runner serve");
+    // An API-only node takes requests and dispatches them; the cluster's other nodes run them.
+    boolean apiOnly = s.bool("RUNNER_API_ONLY", "cluster.api_only", false);
+    if (apiOnly) images.clear();
+    else if (images.isEmpty()) throw new IllegalArgumentException("RUNNER_IMAGES is empty (and the file has no images): start the node with ./runner serve");
     String imagesFrom = pairs != null && !pairs.isBlank() ? "RUNNER_IMAGES" : "images";
     Path containers = Path.of(s.string("RUNNER_CONTAINERS", "sandbox.containers", "containers"));
     Map<String, Language> known = Languages.load(containers);
@@ -164,7 +178,13 @@ public record RunnerConfig(
             s.integer("RUNNER_MAX_JOBS", "runner.max_concurrent_jobs", 4, 1, Integer.MAX_VALUE),
             s.compilers(known.keySet(), containers),
             Duration.ofSeconds(s.integer("RUNNER_CACHE_TTL_S", "cache.ttl_s", 24 * 3600, 1, Integer.MAX_VALUE)),
-            s.integer("RUNNER_CACHE_PORT", "cache.port", 0, 0, 65535)));
+            s.integer("RUNNER_CACHE_PORT", "cache.port", 0, 0, 65535)),
+        Map.copyOf(known),
+        new ClusterSettings(Duration.ofSeconds(s.integer("RUNNER_DRAIN_TIMEOUT_S", "cluster.drain_timeout_s", 30, 0, Integer.MAX_VALUE)),
+            Duration.ofSeconds(s.integer("RUNNER_JOB_TTL_S", "cluster.job_ttl_s", 3600, 1, Integer.MAX_VALUE)),
+            Duration.ofSeconds(s.integer("RUNNER_CLUSTER_FAILURE_TIMEOUT_S", "cluster.failure_timeout_s", 5, 2, 600)),
+            s.integer("RUNNER_CHUNK_TESTS", "cluster.chunk_tests", 16, 1, Integer.MAX_VALUE),
+            apiOnly));
     return config;
   }
 
@@ -225,6 +245,17 @@ public record RunnerConfig(
       }
       String e = envValue(var);
       return e != null ? e : fromFile != null ? fromFile : fallback;
+    }
+
+    boolean bool(String var, String key, boolean fallback) {
+      Object v = value(key);
+      if (v != null && !(v instanceof Boolean)) throw new IllegalArgumentException(key + ": must be true or false, got " + Json.encode(v));
+      String e = envValue(var);
+      if (e != null) {
+        if (!e.equals("true") && !e.equals("false")) throw new IllegalArgumentException(var + ": must be true or false, got \"" + e + "\"");
+        return e.equals("true");
+      }
+      return v != null ? (Boolean) v : fallback;
     }
 
     int integer(String var, String key, int fallback, int min, int max) {

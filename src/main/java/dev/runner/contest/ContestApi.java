@@ -1,6 +1,7 @@
 package dev.runner.contest;
 
 import dev.runner.cache.ContentCache;
+import dev.runner.cluster.Dispatcher;
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.ContestJobs;
 import dev.runner.jobs.ContestRunner;
@@ -58,14 +59,16 @@ public final class ContestApi implements ContestService {
   private final Programs programs;
   /** By id and by alias. */
   private final Map<String, Language> languages;
+  private final Dispatcher dispatcher;
 
   /** {@code cache}: the cluster's, which holds the input sets; {@code programs}: the compiled programs in it. */
-  public ContestApi(Vertx vertx, RunnerConfig config, ContentCache cache, Programs programs) {
+  public ContestApi(Vertx vertx, RunnerConfig config, ContentCache cache, Programs programs, Dispatcher dispatcher) {
     this.vertx = vertx;
+    this.dispatcher = dispatcher;
     this.config = config;
     this.cache = cache;
     this.programs = programs;
-    this.languages = Languages.byNameAndAlias(config.languages().values());
+    this.languages = Languages.byNameAndAlias(config.allLanguages().values());
   }
 
   /** A request the API refuses, with its status and a message naming the problem. */
@@ -97,7 +100,7 @@ public final class ContestApi implements ContestService {
         }
         ContestJobs.Compile job = new ContestJobs.Compile(UUID.randomUUID().toString(), lang.name(), token, main, files);
         long timeout = WorkerVerticle.replyTimeoutMs(config, job.deadlineMs(lang));
-        return send(ContestJobs.compileAddress(lang.name()), job.toJson(), timeout, lang.name()).map(body -> {
+        return send(Dispatcher.Kind.COMPILE, job.toJson(), timeout, lang.name()).map(body -> {
           ContestJobs.Compiled c = body.mapTo(ContestJobs.Compiled.class);
           return c.ok() ? new Reply(200, new JsonObject().put("token", token).put("compile_time_ms", c.compileTimeMs()).put("cached", false))
               : new Reply(422, new JsonObject().put("error", c.error()).put("compile_time_ms", c.compileTimeMs()).put("status", 422));
@@ -184,7 +187,7 @@ public final class ContestApi implements ContestService {
         return cache.lookup(ContentCache.Kind.INPUT, inputHash).compose(inputs -> {
           if (inputs == null) return Future.succeededFuture(missing("input", "no input set is stored as '" + inputHash + "'; upload it again"));
           String language = Programs.language(program);
-          Language lang = config.languages().get(language);
+          Language lang = config.allLanguages().get(language);
           if (lang != null && memoryKb < lang.minMemoryMb() * 1024L) {
             throw new Invalid("memory_limit_kb must be at least " + lang.minMemoryMb() * 1024L + " for " + language + ", got " + memoryKb);
           }
@@ -197,7 +200,7 @@ public final class ContestApi implements ContestService {
               outputKb, fileKb, openFiles, includeOutput, cases);
           long timeout = ContestJobs.FETCH_MS + WorkerVerticle.replyTimeoutMs(config, job.deadlineMs());
           JsonArray names = inputs.meta().getJsonArray(ContestRunner.CASES);
-          return send(ContestJobs.runAddress(language), job.toJson(), timeout, language).map(body -> new Reply(200, body))
+          return send(Dispatcher.Kind.CONTEST, job.toJson(), timeout, language).map(body -> new Reply(200, body))
               .recover(err -> judgeError(err) ? Future.succeededFuture(judgeErrors(names, err.getMessage())) : Future.failedFuture(err));
         });
       });
@@ -218,7 +221,7 @@ public final class ContestApi implements ContestService {
         return Future.succeededFuture(missing(re.getMessage(), "the " + re.getMessage() + " is on no live node any more; upload it again"));
       }
       String why = err instanceof ReplyException re ? switch (re.failureType()) {
-        case NO_HANDLERS -> "no node runs this language right now";
+        case NO_HANDLERS -> re.getMessage();
         case TIMEOUT -> "the job did not finish in time";
         default -> re.getMessage();
       } : String.valueOf(err.getMessage());
@@ -226,10 +229,11 @@ public final class ContestApi implements ContestService {
     });
   }
 
-  private Future<JsonObject> send(String address, JsonObject job, long timeoutMs, String language) {
-    return vertx.eventBus().<JsonObject>request(address, job, new DeliveryOptions().setSendTimeout(timeoutMs)).map(m -> m.body())
-        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-            ? Future.failedFuture(new Invalid(503, "no node runs " + language + " right now")) : Future.failedFuture(err));
+  /** To the node with a free sandbox for the language; a language no node serves is a 400. */
+  private Future<JsonObject> send(Dispatcher.Kind kind, JsonObject job, long timeoutMs, String language) {
+    return dispatcher.send(kind, language, job, timeoutMs)
+        .recover(err -> err instanceof Dispatcher.Unserved ? Future.failedFuture(new Invalid(400, err.getMessage()))
+            : Future.failedFuture(err));
   }
 
   /** The worker's sandbox failed under the run twice: the runner's fault, every case JE (the grader may rejudge). */
@@ -258,7 +262,7 @@ public final class ContestApi implements ContestService {
     if (!(v instanceof String name) || name.isBlank()) throw new Invalid("lang must name a language, such as \"cpp17\", got " + kind(v));
     Language lang = languages.get(name);
     if (lang == null) {
-      throw new Invalid("unknown lang '" + name + "'; supported: " + String.join(", ", new TreeMap<>(config.languages()).keySet()));
+      throw new Invalid("unknown lang '" + name + "'; supported: " + String.join(", ", new TreeMap<>(config.allLanguages()).keySet()));
     }
     return lang;
   }

@@ -1,12 +1,16 @@
 package dev.runner.http;
 
+import dev.runner.cluster.Dispatcher;
+import dev.runner.cluster.Drain;
+import dev.runner.cluster.NodeInfo;
 import dev.runner.config.RunnerConfig;
 import dev.runner.contest.ContestApi;
 import dev.runner.contest.ContestService;
+import dev.runner.coordinator.JobCoordinator;
+import dev.runner.coordinator.RunResponse;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.Limits;
 import dev.runner.jobs.WorkerVerticle;
-import dev.runner.jobs.JobResult;
 import dev.runner.metrics.RunnerMetrics;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -15,6 +19,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,9 +31,9 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -47,32 +52,48 @@ public final class HttpVerticle extends VerticleBase {
   /** The most a POST /input/ body may have: an input set of the largest size, escaped as JSON. */
   private static final long INPUT_BODY_BYTES = ContestApi.MAX_INPUT_SET_BYTES + (32 << 20);
   private final RunnerConfig config;
-  private final List<String> languages;
-  private final Map<String, String> versions;
   private final RunRequestParser parser;
   private final BodyBudget budget;
   private final RunnerMetrics metrics;
   private final ContestService contest;
-  /** The cluster's members now (GET /health's "nodes"). */
-  private final IntSupplier clusterSize;
+  private final JobCoordinator coordinator;
+  private JobsApi jobs;
   private ConnectionGuard connections;
   private int pendingJobs;
+  /** Set by a drain: new jobs get 503, so a load balancer sends them to another node. */
+  private boolean draining;
   private final long startedAt = System.currentTimeMillis();
 
   /**
-   * {@code versions}: each language's toolchain version (read by the node at start; absent: unknown);
-   * {@code metrics}: the node's, served at GET /metrics.
+   * {@code metrics}: the node's, served at GET /metrics; {@code coordinator}: where interview jobs
+   * go, and the cluster's nodes and job records.
    */
-  public HttpVerticle(RunnerConfig config, Map<String, String> versions, RunnerMetrics metrics, ContestService contest,
-                      IntSupplier clusterSize) {
+  public HttpVerticle(RunnerConfig config, RunnerMetrics metrics, ContestService contest, JobCoordinator coordinator) {
     this.config = config;
-    this.clusterSize = clusterSize;
     this.contest = contest;
+    this.coordinator = coordinator;
     this.metrics = metrics;
-    this.versions = Map.copyOf(versions);
-    this.languages = config.languages().keySet().stream().sorted().toList();
-    this.parser = new RunRequestParser(config.languages(), config.http().maxJobSeconds());
+    // Any language some node may serve: an API-only node accepts jobs it sends to others.
+    this.parser = new RunRequestParser(config.allLanguages(), config.http().maxJobSeconds());
     this.budget = new BodyBudget(config.http().bodyBudgetBytes());
+  }
+
+  /** The languages the cluster's live nodes serve, by id, with a toolchain version each (any node's). */
+  private Map<String, String> servedLanguages() {
+    Map<String, String> served = new TreeMap<>();
+    for (NodeInfo n : coordinator.nodes().nodes()) {
+      if (n.draining()) continue;
+      n.languages().forEach((lang, version) -> served.merge(lang, version, (a, b) -> a.isEmpty() ? b : a));
+    }
+    return served;
+  }
+
+  /** Every node of the cluster as it describes itself (GET /nodes). */
+  private void nodes(RoutingContext ctx) {
+    JsonArray list = new JsonArray();
+    coordinator.nodes().nodes().stream().sorted(java.util.Comparator.comparing(NodeInfo::id))
+        .forEach(n -> list.add(n.toJson().put("self", n.id().equals(coordinator.nodes().selfId()))));
+    json(ctx, 200, new JsonObject().put("nodes", list).put("count", list.size()));
   }
 
   /**
@@ -81,33 +102,46 @@ public final class HttpVerticle extends VerticleBase {
    */
   private void health(RoutingContext ctx) {
     JsonObject h = new JsonObject().put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
-        .put("languages", languages).put("nodes", clusterSize.getAsInt()).put("pending_jobs", pendingJobs)
+        .put("languages", new JsonArray(List.copyOf(servedLanguages().keySet()))).put("nodes", coordinator.nodes().nodes().size())
+        .put("node", coordinator.nodes().selfId()).put("pending_jobs", pendingJobs)
         .put("open_connections", connections.openConnections()).put("body_bytes_held", budget.held());
     vertx.eventBus().<JsonObject>request(WorkerVerticle.HEALTH_ADDRESS, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000))
         .onSuccess(reply -> {
           JsonObject w = reply.body();
-          boolean ok = w.getBoolean("can_run_jobs");
-          json(ctx, ok ? 200 : 503, h.put("status", ok ? "healthy" : "unhealthy").put("jobs_completed", w.getLong("jobs_completed"))
+          boolean ok = w.getBoolean("can_run_jobs") && !draining;
+          json(ctx, ok ? 200 : 503, h.put("status", draining ? "draining" : ok ? "healthy" : "unhealthy").put("jobs_completed", w.getLong("jobs_completed"))
               .put("current_jobs", w.getInteger("current_jobs")).put("jobs_queued", w.getInteger("jobs_queued"))
               .put("sandboxes", w.getJsonObject("sandboxes")));
         })
         .onFailure(err -> json(ctx, 503, h.put("status", "unhealthy").put("error", "no worker answered: " + err.getMessage())));
   }
 
+  /** Starts the coordinator here, so its jobs, its progress and its routes share this verticle's event loop. */
   @Override
   public Future<?> start() {
+    jobs = new JobsApi(vertx, coordinator);
+    return coordinator.start().compose(v -> listen());
+  }
+
+  private Future<?> listen() {
     connections = new ConnectionGuard(vertx, config.http().maxConnections(), config.http().headerTimeout().toMillis());
     Router router = Router.router(vertx);
     router.route().handler(connections::requestArrived);
     if (config.trust().apiTokensRequired()) router.route().handler(new BearerTokens(config.trust()));
     // Each path also answers with a trailing slash (the seed's /run/, /compile/, /input/).
-    router.post("/run").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> admit(ctx, body)));
+    router.post("/run").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> admit(ctx, body, false)));
+    router.post("/jobs").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> admit(ctx, body, true)));
+    router.get("/jobs/:id").handler(jobs::describe);
+    router.delete("/jobs/:id").handler(jobs::cancel);
+    router.get("/jobs/:id/events").handler(jobs::events);
+    router.get("/nodes").handler(this::nodes);
     router.post("/compile").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> contestCall(ctx, body, contest::compile)));
     router.post("/input").handler(ctx -> read(ctx, INPUT_BODY_BYTES, body -> contestCall(ctx, body, contest::storeInput)));
     router.get("/input/:hash").handler(ctx -> contest.describeInput(ctx.pathParam("hash"))
         .onComplete(ar -> reply(ctx, ar)));
     router.get("/languages").handler(ctx -> json(ctx, 200, new JsonObject().put("languages", new JsonArray(
-        languages.stream().map(id -> config.languages().get(id).describe(versions.get(id))).toList()))));
+        servedLanguages().entrySet().stream().map(e -> config.allLanguages().get(e.getKey())
+            .describe(e.getValue().isEmpty() ? null : e.getValue())).toList()))));
     router.get("/health").handler(this::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry())); // in memory: no blocking
     router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
@@ -127,8 +161,22 @@ public final class HttpVerticle extends VerticleBase {
         .connectionHandler(connections::opened)
         .invalidRequestHandler(HttpVerticle::invalid)
         .requestHandler(router)
-        .listen(config.httpPort(), config.httpHost());
+        .listen(config.httpPort(), config.httpHost())
+        .compose(server -> vertx.eventBus().<JsonObject>localConsumer(DRAIN_ADDRESS, m -> drain(m.body().getLong("timeout_ms"))
+            .onComplete(ar -> m.reply(null))).completion());
   }
+
+  /** Takes no new job; completes once the jobs it holds or coordinates have ended, or after {@code timeoutMs}. */
+  private Future<Void> drain(long timeoutMs) {
+    draining = true;
+    return Drain.until(vertx, () -> pendingJobs == 0 && coordinator.active() == 0, timeoutMs);
+  }
+
+  /**
+   * Told here (locally, {"timeout_ms"}) the node drains: new jobs get 503 and GET /health says
+   * "draining"; the reply comes once its jobs have ended.
+   */
+  public static final String DRAIN_ADDRESS = "runner.http.drain";
 
   /** Reads a body of at most {@code maxBytes}, then hands it on; a bad one is answered here. */
   private void read(RoutingContext ctx, long maxBytes, Consumer<BodyReader.Body> then) {
@@ -182,6 +230,12 @@ public final class HttpVerticle extends VerticleBase {
 
   /** Takes a pending job's place, or answers 503 with Retry-After (and gives the bytes back) when there is none. */
   private boolean admitted(RoutingContext ctx, long held) {
+    if (draining) {
+      budget.release(held);
+      ctx.response().putHeader("retry-after", "1");
+      error(ctx, 503, "the node is draining (shutting down); send the job to another node");
+      return false;
+    }
     if (pendingJobs >= config.maxPendingJobs()) {
       budget.release(held);
       ctx.response().putHeader("retry-after", "1");
@@ -194,15 +248,16 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * Bounds the jobs a node holds at once, counted from a complete and valid body until the worker's
-   * reply: beyond it a request gets 503 with Retry-After at once.
+   * reply: beyond it a request gets 503 with Retry-After at once. {@code async} (POST /jobs): the
+   * answer is 202 with the job's id as soon as its record is stored; the job runs on.
    */
-  private void admit(RoutingContext ctx, BodyReader.Body body) {
+  private void admit(RoutingContext ctx, BodyReader.Body body, boolean async) {
     long held = body.held();
     JobRequest job;
     try {
       // The seed's two APIs share the path: a token and an input hash make a contest run.
       JsonObject request = RunRequestParser.object(body.bytes());
-      if (RunRequestParser.contestRun(request)) {
+      if (!async && RunRequestParser.contestRun(request)) {
         contestCall(ctx, body, request, contest::run);
         return;
       }
@@ -216,28 +271,45 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(e);
       return;
     }
+    if (!coordinator.served(job)) {
+      budget.release(held);
+      error(ctx, 400, new Dispatcher.Unserved(job.language()).getMessage());
+      return;
+    }
     if (!admitted(ctx, held)) return;
+    if (async) {
+      coordinator.submit(job).onComplete(ar -> {
+        pendingJobs--;
+        budget.release(held);
+        if (ar.failed()) {
+          error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
+          return;
+        }
+        ctx.response().putHeader(HttpHeaders.LOCATION, "/jobs/" + job.id());
+        json(ctx, 202, new JsonObject().put("id", job.id()).put("state", "queued")
+            .put("events", "/jobs/" + job.id() + "/events"));
+      });
+      return;
+    }
     boolean[] replied = {false};
     ctx.addEndHandler(ar -> {
       // Ends once: failed when the connection closed before the response was sent.
-      if (ar.failed() && !replied[0]) vertx.eventBus().publish(JobRequest.CANCEL_ADDRESS, new JsonObject().put("id", job.id()));
+      if (ar.failed() && !replied[0]) coordinator.cancel(job.id());
     });
-    long deadline = WorkerVerticle.replyTimeoutMs(config, job.deadlineMs(config.languages()));
-    vertx.eventBus().<JsonObject>request(JobRequest.address(job.language()), job.toJson(), new DeliveryOptions().setSendTimeout(deadline))
+    coordinator.run(job)
         .onComplete(reply -> {
           replied[0] = true;
           pendingJobs--;
           budget.release(held);
         })
-        .onSuccess(reply -> {
-          json(ctx, 200, RunResponse.of(job, JobResult.fromJson(reply.body())));
-        })
+        .onSuccess(result -> json(ctx, 200, RunResponse.of(job, result)))
         .onFailure(err -> {
-          String why = err instanceof ReplyException re ? switch (re.failureType()) {
-            case NO_HANDLERS -> "no worker runs " + job.language() + " jobs right now";
-            case TIMEOUT -> "the job did not finish in time";
-            default -> re.getMessage();
-          } : err.getMessage();
+          if (err instanceof Dispatcher.Unserved) {
+            error(ctx, 400, err.getMessage());
+            return;
+          }
+          String why = err instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT
+              ? "the job did not finish in time" : err.getMessage();
           error(ctx, 503, "the job could not be run: " + why);
         });
   }
@@ -260,11 +332,11 @@ public final class HttpVerticle extends VerticleBase {
         .onComplete(v -> request.connection().close());
   }
 
-  private static Future<Void> error(RoutingContext ctx, int status, String message) {
+  static Future<Void> error(RoutingContext ctx, int status, String message) {
     return json(ctx, status, new JsonObject().put("error", message).put("status", status));
   }
 
-  private static Future<Void> json(RoutingContext ctx, int status, JsonObject body) {
+  static Future<Void> json(RoutingContext ctx, int status, JsonObject body) {
     if (ctx.response().ended() || ctx.response().closed()) return Future.succeededFuture();
     return ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8").end(body.encode());
   }

@@ -18,16 +18,6 @@ public final class ContestJobs {
   /** What a sender allows for a run's worker to fetch its program and input set from other nodes, before its lease. */
   public static final long FETCH_MS = 60_000;
 
-  /** Where the workers of a language compile contest submissions. */
-  public static String compileAddress(String language) {
-    return "runner.compile." + language;
-  }
-
-  /** Where the workers of a language run tokens on input sets. */
-  public static String runAddress(String language) {
-    return "runner.contest." + language;
-  }
-
   /**
    * Compile {@code files} (plain names to sources; {@code main} names the one the compiler is given,
    * the others sit beside it) and store the program under {@code token}.

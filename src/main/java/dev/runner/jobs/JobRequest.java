@@ -16,11 +16,6 @@ import java.util.Map;
 public record JobRequest(String id, String language, String code, String entrypoint, List<TestCase> tests,
                          long timeoutMs, int memoryMb, Checker checker) {
 
-  /** The event bus address of the workers that run this language's jobs. */
-  public static String address(String language) {
-    return "runner.jobs." + language;
-  }
-
   /** Where a job is cancelled (its client went away): published to every worker, body {"id": ...}. */
   public static final String CANCEL_ADDRESS = "runner.jobs.cancel";
 

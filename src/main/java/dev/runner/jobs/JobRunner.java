@@ -28,20 +28,21 @@ public final class JobRunner {
   private JobRunner() {}
 
   public static Future<JobResult> run(SandboxPool.Lease lease, Language lang, JobRequest job, OutputCheck check,
-                                      Programs programs, Future<Void> cancelled) {
+                                      Programs programs, Future<Void> cancelled, Progress progress) {
     SupervisorClient sv = lease.sandbox().supervisor();
     RunLimits limits = Limits.test(job);
     boolean[] finished = {false}; // after this job the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {
       if (!finished[0]) sv.abort();
     });
-    Tests tests = new Tests(sv, lang, job, limits, check, cancelled);
+    Tests tests = new Tests(sv, lang, job, limits, check, cancelled, progress);
     Future<JobResult> done;
     if (lang.compiled()) {
       // The supervisor keeps a copy of the program to restore and /work holds one: both count, beside the largest input.
       LongUnaryOperator runMemory = artifact -> Limits.sandboxMemoryBytes(job.memoryMb(), job.largestInputBytes() + 2 * artifact);
       done = compiled(lease, lang, job, programs, runMemory, cancelled)
           .compose(compiled -> {
+            progress.compiled(compiled);
             if (!compiled.ok()) {
               tests.compileErrors(0, compiled.output(), compiled.outputTruncated(), compiled.error());
               return Future.succeededFuture(JobResult.of(tests.outcomes, compiled));
@@ -94,8 +95,11 @@ public final class JobRunner {
     final Future<Void> cancelled;
     final OutputBudget budget = new OutputBudget(Limits.RETURNED_PER_JOB);
     final List<TestOutcome> outcomes;
+    final Progress progress;
 
-    Tests(SupervisorClient sv, Language lang, JobRequest job, RunLimits limits, OutputCheck check, Future<Void> cancelled) {
+    Tests(SupervisorClient sv, Language lang, JobRequest job, RunLimits limits, OutputCheck check, Future<Void> cancelled,
+          Progress progress) {
+      this.progress = progress;
       this.sv = sv;
       this.lang = lang;
       this.job = job;
@@ -110,6 +114,7 @@ public final class JobRunner {
       for (TestCase t : job.tests().subList(index, job.tests().size())) {
         String shown = t.hidden() ? "" : budget.cut(output);
         outcomes.add(TestOutcome.notRun(t.id(), Verdict.CE, shown, truncated || shown.length() < output.length(), why));
+        progress.tested(outcomes.size() - 1, outcomes.get(outcomes.size() - 1));
       }
     }
 
@@ -136,6 +141,7 @@ public final class JobRunner {
         String next = detect ? (lang.runs(reported) ? reported : null) : mode;
         return judged.compose(j -> {
           outcomes.add(outcome(test, r, j, budget));
+          progress.tested(index, outcomes.get(index));
           return from(index + 1, next);
         });
       });

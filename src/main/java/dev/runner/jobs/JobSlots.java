@@ -48,6 +48,11 @@ final class JobSlots {
     return waiting.size();
   }
 
+  /** Slots a job could take now without waiting. */
+  int free() {
+    return waiting.isEmpty() ? size - taken : 0;
+  }
+
   private Runnable releaser() {
     boolean[] given = {false};
     return () -> {

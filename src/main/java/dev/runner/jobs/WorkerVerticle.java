@@ -2,6 +2,10 @@ package dev.runner.jobs;
 
 import dev.runner.cache.CacheMissException;
 import dev.runner.cache.ContentCache;
+import dev.runner.cluster.Dispatcher;
+import dev.runner.cluster.Drain;
+import dev.runner.cluster.NodeInfo;
+import dev.runner.cluster.NodeRegistry;
 import dev.runner.config.RunnerConfig;
 import dev.runner.lang.Language;
 import dev.runner.metrics.RunnerMetrics;
@@ -43,7 +47,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final RunnerConfig config;
   public static final int CANCELLED = 499;
   /** The sandbox broke under the job twice (not a verdict, not a busy node): the contest API's JE. */
-  public static final int JUDGE_ERROR = 500;
+  public static final int JUDGE_ERROR = Dispatcher.JUDGE_ERROR;
   /** A contest run's token or input set is on no live node: the message names which. */
   public static final int MISSING = 404;
   /** How often the pools' sizes are copied into the metrics (and at every job's end). */
@@ -60,6 +64,13 @@ public final class WorkerVerticle extends VerticleBase {
 
   /** This node's worker answers here, locally, how it stands (GET /health). */
   public static final String HEALTH_ADDRESS = "runner.worker.health";
+  /**
+   * Asked here, locally, the worker drains: it takes no new job (dispatchers see it draining and
+   * pass it by), and replies once its jobs have ended, or after the {@code timeout_ms} asked.
+   */
+  public static final String DRAIN_ADDRESS = "runner.worker.drain";
+  /** How soon a change of this node's free sandboxes reaches the registry (changes within are sent as one). */
+  static final long PUBLISH_DELAY_MS = 5;
   private long jobsCompleted;
   /** By image: the jobs' sandboxes, and (started at a first custom checker) the checker programs'. */
   private final Map<String, SandboxPool> pools = new HashMap<>();
@@ -68,6 +79,10 @@ public final class WorkerVerticle extends VerticleBase {
   private final RunnerMetrics metrics;
   private final ContentCache cache;
   private final Programs programs;
+  private final NodeRegistry registry;
+  private final Map<String, String> versions;
+  private boolean draining;
+  private boolean publishPending;
   private JobSlots slots;
   private PodmanClient podman;
   private NetClient net;
@@ -77,8 +92,11 @@ public final class WorkerVerticle extends VerticleBase {
    * {@code metrics}: the node's, where jobs, verdicts and the pools' sizes are recorded; {@code cache}:
    * the cluster's, where contest runs find their inputs; {@code programs}: the compiled programs in it.
    */
-  public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics, ContentCache cache, Programs programs) {
+  public WorkerVerticle(RunnerConfig config, RunnerMetrics metrics, ContentCache cache, Programs programs,
+                        NodeRegistry registry, Map<String, String> versions) {
     this.config = config;
+    this.registry = registry;
+    this.versions = Map.copyOf(versions);
     this.metrics = metrics;
     this.cache = cache;
     this.programs = programs;
@@ -100,19 +118,116 @@ public final class WorkerVerticle extends VerticleBase {
           config.images().forEach((name, image) -> {
             Language lang = config.languages().get(name);
             SandboxPool pool = pools.computeIfAbsent(image, this::newPool);
-            consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.address(name), m -> handle(m, lang, pool))
-                .completion());
-            consumers.add(vertx.eventBus().<JsonObject>consumer(ContestJobs.compileAddress(name), m -> compile(m, lang, pool))
-                .completion());
-            consumers.add(vertx.eventBus().<JsonObject>consumer(ContestJobs.runAddress(name), m -> contestRun(m, lang, pool))
-                .completion());
+            String self = registry.selfId();
+            consumers.add(vertx.eventBus().<JsonObject>consumer(Dispatcher.address(self, Dispatcher.Kind.RUN, name), m -> {
+              if (admitted(m, pool)) handle(m, lang, pool);
+            }).completion());
+            consumers.add(vertx.eventBus().<JsonObject>consumer(Dispatcher.address(self, Dispatcher.Kind.COMPILE, name), m -> {
+              if (admitted(m, pool)) compile(m, lang, pool);
+            }).completion());
+            consumers.add(vertx.eventBus().<JsonObject>consumer(Dispatcher.address(self, Dispatcher.Kind.CONTEST, name), m -> {
+              if (admitted(m, pool)) contestRun(m, lang, pool);
+            }).completion());
           });
+          registry.onLeft(this::removeSandboxesOf);
           consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancel(m.body().getString("id")))
               .completion());
           consumers.add(vertx.eventBus().<JsonObject>localConsumer(HEALTH_ADDRESS, m -> m.reply(health())).completion());
-          sampler = vertx.setPeriodic(POOL_SAMPLE_MS, t -> samplePools());
-          return Future.all(consumers);
+          consumers.add(vertx.eventBus().<JsonObject>localConsumer(DRAIN_ADDRESS, m -> drain(m.body().getLong("timeout_ms"))
+              .onComplete(d -> m.reply(new JsonObject().put("running", running.size())))).completion());
+          sampler = vertx.setPeriodic(POOL_SAMPLE_MS, t -> {
+            samplePools();
+            publish();
+          });
+          return Future.all(consumers).compose(all -> publish());
         });
+  }
+
+  /**
+   * Whether this worker takes the job: not while draining; and, unless the dispatcher asks it to
+   * queue the job (no node could start it now), only if it can start it at once. A refusal is
+   * immediate, so the dispatcher offers the job to the next node.
+   */
+  private boolean admitted(Message<JsonObject> message, SandboxPool pool) {
+    if (draining) {
+      message.fail(Dispatcher.DRAINING, "the node is draining");
+      return false;
+    }
+    if (!"yes".equals(message.headers().get(Dispatcher.QUEUE)) && freeNow(pool) == 0) {
+      message.fail(Dispatcher.BUSY, "no free sandbox");
+      publish(); // the dispatcher's picture was stale
+      return false;
+    }
+    schedulePublish();
+    return true;
+  }
+
+  /** Jobs of the pool's image that could start now: an idle sandbox no one waits for, and a free slot. */
+  private int freeNow(SandboxPool pool) {
+    return Math.max(0, Math.min(slots.free(), pool.idleCount() - pool.waitingCount()));
+  }
+
+  /** Publishes this node's entry soon, once for all the changes until then. */
+  private void schedulePublish() {
+    if (publishPending) return;
+    publishPending = true;
+    vertx.setTimer(PUBLISH_DELAY_MS, t -> {
+      publishPending = false;
+      publish();
+    });
+  }
+
+  private Future<Void> publish() {
+    Map<String, Integer> capacity = new HashMap<>(), free = new HashMap<>();
+    config.images().forEach((lang, image) -> {
+      SandboxPool p = pools.get(image);
+      capacity.put(lang, Math.min(config.runner().maxConcurrentJobs(), config.pool().size()));
+      free.put(lang, p == null ? 0 : freeNow(p));
+    });
+    Map<String, String> langs = new HashMap<>();
+    config.images().keySet().forEach(lang -> langs.put(lang, versions.getOrDefault(lang, "")));
+    NodeInfo info = new NodeInfo(registry.selfId(), config.clusterHost() + ":" + config.httpPort(), langs, capacity, free,
+        running.size(), slots.waitingCount() + waiting(), jobsCompleted, draining, config.sandboxLabel(),
+        config.stateDir().toString(), PODMAN_HOST + ":" + config.podmanSocket(), System.currentTimeMillis());
+    return registry.publish(info).onFailure(err -> LOG.warning("could not publish this node's state: " + err.getMessage()));
+  }
+
+  private int waiting() {
+    return pools.values().stream().mapToInt(SandboxPool::waitingCount).sum();
+  }
+
+  /** Names this machine's Podman, with the socket: the nodes that share one remove each other's leftovers. */
+  private static final String PODMAN_HOST = hostName();
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "localhost";
+    }
+  }
+
+  /**
+   * A node left the cluster without removing its sandboxes (killed): if it shared this node's
+   * Podman, the first such survivor (by id) removes them, as the node itself would at its next
+   * start, then its entry. Its label is no live node's, so nothing removed is in use.
+   */
+  private void removeSandboxesOf(NodeInfo dead) {
+    String here = PODMAN_HOST + ":" + config.podmanSocket();
+    if (!here.equals(dead.podmanHost())) return;
+    String first = registry.nodes().stream().filter(n -> here.equals(n.podmanHost()) && !n.id().equals(dead.id()))
+        .map(NodeInfo::id).min(String::compareTo).orElse(registry.selfId());
+    if (!first.equals(registry.selfId())) return;
+    LOG.info("node " + dead.id() + " left without leaving; removing its sandboxes (label " + dead.sandboxLabel() + ")");
+    Sandbox.removeLeftovers(vertx, podman, java.nio.file.Path.of(dead.stateDir()), dead.sandboxLabel())
+        .onFailure(err -> LOG.warning("could not remove the sandboxes of node " + dead.id() + ": " + err.getMessage()))
+        .eventually(() -> registry.remove(dead.id()));
+  }
+
+  /** Takes no more jobs (and says so to the cluster); completes when the running ones have ended, or after {@code timeoutMs}. */
+  private Future<Void> drain(long timeoutMs) {
+    draining = true;
+    return publish().transform(v -> Drain.until(vertx, running::isEmpty, timeoutMs));
   }
 
   /**
@@ -120,8 +235,11 @@ public final class WorkerVerticle extends VerticleBase {
    * before its cancellation does: both come from the same sender over the same connection.
    */
   private void cancel(String id) {
-    Promise<Void> job = id == null ? null : running.get(id);
-    if (job != null) job.tryComplete();
+    if (id == null) return;
+    // A job run in chunks runs here as "<id>#<chunk>": the job's cancellation ends them all.
+    running.forEach((running, job) -> {
+      if (running.equals(id) || running.startsWith(id + "#")) job.tryComplete();
+    });
   }
 
   /**
@@ -150,18 +268,45 @@ public final class WorkerVerticle extends VerticleBase {
     JobRequest job = decoded(message, JobRequest.class, lang);
     if (job == null) return;
     Future<Void> cancelled = started(job.id());
-    onLease(pool, lang, job.sandboxMemoryBytes(), job.deadlineMs(config.languages()), cancelled,
-        lease -> judged(lease, lang, job, cancelled)).onComplete(ar -> {
+    Progress progress = progress(message);
+    onLease(pool, lang, job.sandboxMemoryBytes(), job.deadlineMs(config.allLanguages()), cancelled,
+        lease -> judged(lease, lang, job, cancelled, progress)).onComplete(ar -> {
       // Counted before the reply: a client that scrapes /metrics after its answer sees its job.
       record(lang, ar, Duration.ofNanos(System.nanoTime() - arrived));
       finished(job.id(), message, ar.map(JobResult::toJson));
     });
   }
 
+  /**
+   * Where a job's progress goes: to the address its sender named in the {@link #PROGRESS} header
+   * (with the job's id, chunk and attempt, so the sender can tell a stale attempt's), else nowhere.
+   */
+  private Progress progress(Message<JsonObject> message) {
+    String address = message.headers().get(PROGRESS);
+    if (address == null) return Progress.NONE;
+    JsonObject about = new JsonObject().put("job", message.body().getString("id"))
+        .put("attempt", message.headers().get(Dispatcher.ATTEMPT));
+    return new Progress() {
+      @Override
+      public void compiled(CompileOutcome outcome) {
+        vertx.eventBus().send(address, about.copy().put("type", "compiled").put("compile", JsonObject.mapFrom(outcome)));
+      }
+
+      @Override
+      public void tested(int index, TestOutcome outcome) {
+        vertx.eventBus().send(address, about.copy().put("type", "test").put("index", index).put("outcome", JsonObject.mapFrom(outcome)));
+      }
+    };
+  }
+
+  /** Header: the address a job's progress is sent to (one message per compile and per test). */
+  public static final String PROGRESS = "progress";
+
   /** A job's end: its reply (or failure: 499 cancelled, else 503), and it is no longer running. */
   private void finished(String id, Message<JsonObject> message, AsyncResult<JsonObject> ar) {
     running.remove(id);
     jobsCompleted++;
+    schedulePublish();
     if (ar.succeeded()) {
       message.reply(ar.result());
     } else {
@@ -319,9 +464,10 @@ public final class WorkerVerticle extends VerticleBase {
    * of its own from the checker pool of its image. Those pools are apart from the jobs' pools, so a
    * job holding a sandbox never waits for one that another job holding a checker's waits for.
    */
-  private Future<JobResult> judged(SandboxPool.Lease lease, Language lang, JobRequest job, Future<Void> cancelled) {
+  private Future<JobResult> judged(SandboxPool.Lease lease, Language lang, JobRequest job, Future<Void> cancelled,
+                                   Progress progress) {
     if (!(job.checker() instanceof Checker.Custom custom)) {
-      return JobRunner.run(lease, lang, job, OutputCheck.of((Checker.Comparison) job.checker()), programs, cancelled);
+      return JobRunner.run(lease, lang, job, OutputCheck.of((Checker.Comparison) job.checker()), programs, cancelled, progress);
     }
     String image = config.images().get(custom.language());
     if (image == null) {
@@ -333,7 +479,7 @@ public final class WorkerVerticle extends VerticleBase {
           CheckerProgram checker = new CheckerProgram(checkerLease, checkerLang, job, cancelled);
           return checker.prepare(cancelled)
               .compose(compiled -> !compiled.ok() ? Future.succeededFuture(JobRunner.checkerFailed(job, compiled))
-                  : JobRunner.run(lease, lang, job, checker, programs, cancelled).map(r -> r.withCheckerCompile(compiled)))
+                  : JobRunner.run(lease, lang, job, checker, programs, cancelled, progress).map(r -> r.withCheckerCompile(compiled)))
               .onComplete(ar -> {
                 checker.finish();
                 checkerLease.release(sound(ar));
@@ -352,6 +498,7 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (sampler >= 0) vertx.cancelTimer(sampler);
+    registry.remove(registry.selfId()); // leaving: no dispatcher sends here any more
     return Future.join(Stream.concat(pools.values().stream(), checkerPools.values().stream()).map(SandboxPool::close).toList())
         .onComplete(v -> podman.close());
   }

@@ -3,7 +3,9 @@ package dev.runner.contest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.runner.StandInCluster;
 import dev.runner.TestEnvironment;
+import dev.runner.cluster.Dispatcher;
 import dev.runner.cache.ContentCache;
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.ContestJobs;
@@ -56,7 +58,7 @@ class ContestApiFailuresTest {
     vertx = Vertx.vertx();
     RunnerConfig config = TestEnvironment.node(1);
     KnownEntries cache = new KnownEntries();
-    api = new ContestApi(vertx, config, cache, new Programs(vertx, cache, Map.of()));
+    api = new ContestApi(vertx, config, cache, new Programs(vertx, cache, Map.of()), StandInCluster.dispatcher(vertx, config));
   }
 
   @AfterEach
@@ -65,7 +67,7 @@ class ContestApiFailuresTest {
   }
 
   private ContestService.Reply runWhileTheWorkerFails(int code, String why) {
-    vertx.eventBus().<JsonObject>consumer(ContestJobs.runAddress("cpp17"), m -> m.fail(code, why)).completion().await();
+    vertx.eventBus().<JsonObject>consumer(StandInCluster.address(Dispatcher.Kind.CONTEST, "cpp17"), m -> m.fail(code, why)).completion().await();
     return api.run(new JsonObject().put("token", TOKEN).put("input_hash", "set")).await();
   }
 

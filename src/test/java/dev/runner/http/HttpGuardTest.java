@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.runner.StandInCluster;
 import dev.runner.TestEnvironment;
+import dev.runner.cluster.Dispatcher;
 import dev.runner.config.RunnerConfig;
 import dev.runner.contest.ContestApi;
 import dev.runner.metrics.RunnerMetrics;
@@ -47,10 +49,10 @@ class HttpGuardTest {
   private void start(Map<String, String> env) {
     config = TestEnvironment.node(1, env);
     vertx = Vertx.vertx();
-    vertx.eventBus().<JsonObject>consumer(JobRequest.address("python"), jobs::add);
+    vertx.eventBus().<JsonObject>consumer(StandInCluster.address(Dispatcher.Kind.RUN, "python"), jobs::add);
     vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancellations.add(m.body()));
     // No cache: these tests send interview jobs only, to the consumers above.
-    vertx.deployVerticle(new HttpVerticle(config, Map.of(), new RunnerMetrics(config), new ContestApi(vertx, config, null, null), () -> 1)).await();
+    vertx.deployVerticle(StandInCluster.http(vertx, config)).await();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()));
   }
 

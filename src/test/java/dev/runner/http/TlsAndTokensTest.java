@@ -10,6 +10,7 @@ import dev.runner.TestCerts;
 import dev.runner.TestEnvironment;
 import dev.runner.TestNode;
 import dev.runner.cluster.Cluster;
+import dev.runner.cluster.Dispatcher;
 import dev.runner.config.RunnerConfig;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.JobResult;
@@ -189,8 +190,9 @@ class TlsAndTokensTest {
       JobRequest job = new RunRequestParser(senderConfig.languages(), senderConfig.http().maxJobSeconds()).parse(Buffer.buffer(JOB));
       Vertx sender = Cluster.start(senderConfig, new RunnerMetrics(senderConfig)).await().vertx();
       try {
-        Message<JsonObject> reply = sender.eventBus().<JsonObject>request(JobRequest.address("python"), job.toJson(),
-            new DeliveryOptions().setSendTimeout(60_000)).await();
+        String address = Dispatcher.address(((VertxInternal) worker.vertx).clusterManager().getNodeId(), Dispatcher.Kind.RUN, "python");
+        Message<JsonObject> reply = sender.eventBus().<JsonObject>request(address, job.toJson(),
+            new DeliveryOptions().setSendTimeout(60_000).addHeader(Dispatcher.QUEUE, "yes")).await();
         assertEquals("OK", JobResult.fromJson(reply.body()).tests().get(0).verdict().name());
       } finally {
         sender.close().await();
@@ -203,7 +205,8 @@ class TlsAndTokensTest {
         Vertx v = Cluster.start(intruder, new RunnerMetrics(intruder)).await().vertx();
         try {
           assertEquals(2, ((VertxInternal) v).clusterManager().getNodes().size(), "the intruder did not even join Hazelcast");
-          Exception refused = assertThrows(Exception.class, () -> v.eventBus().<JsonObject>request(JobRequest.address("python"),
+          String address = Dispatcher.address(((VertxInternal) worker.vertx).clusterManager().getNodeId(), Dispatcher.Kind.RUN, "python");
+          Exception refused = assertThrows(Exception.class, () -> v.eventBus().<JsonObject>request(address,
               job.toJson(), new DeliveryOptions().setSendTimeout(5_000)).await(), "a job reached the worker without the cluster's certificate");
           // It found the worker's registration (so not "no handlers"): the worker's bus refused it.
           assertFalse(refused instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS, refused.toString());

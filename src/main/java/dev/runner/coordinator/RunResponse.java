@@ -1,4 +1,4 @@
-package dev.runner.http;
+package dev.runner.coordinator;
 
 import dev.runner.jobs.CompileOutcome;
 import dev.runner.jobs.JobRequest;
@@ -17,10 +17,10 @@ import java.util.List;
  * away nothing but its id, status, verdict, time and memory: not its input, expected or actual
  * output, stderr or exit code.
  */
-final class RunResponse {
+public final class RunResponse {
   private RunResponse() {}
 
-  static JsonObject of(JobRequest job, JobResult result) {
+  public static JsonObject of(JobRequest job, JobResult result) {
     JsonObject response = of(job, result.tests());
     // About the submission alone: shown even when every test is hidden.
     if (result.compile() != null) response.put("compile", compile(result.compile()));
@@ -42,18 +42,10 @@ final class RunResponse {
       peakKb = Math.max(peakKb, o.memoryKb());
       if (test.hidden()) {
         if (passed) hp++; else hf++;
-        hidden.add(new JsonObject().put("id", o.id()).put("status", passed ? "passed" : "failed")
-            .put("verdict", o.verdict().name()).put("execution_time_ms", o.wallMs()).put("memory_usage_mb", mb(o.memoryKb())));
+        hidden.add(test(test, o));
       } else {
         if (passed) vp++; else vf++;
-        visible.add(new JsonObject().put("id", o.id()).put("status", passed ? "passed" : "failed")
-            .put("verdict", o.verdict().name()).put("description", test.description())
-            .put("input", test.input()).put("expected_output", test.expectedOutput())
-            .put("actual_output", o.stdout()).put("actual_output_truncated", o.stdoutTruncated())
-            .put("stderr", o.stderr()).put("stderr_truncated", o.stderrTruncated())
-            .put("exit_code", o.exitCode())
-            .put("execution_time_ms", o.wallMs()).put("cpu_time_ms", o.cpuMs()).put("sys_time_ms", o.sysMs()).put("memory_usage_mb", mb(o.memoryKb()))
-            .put("error", o.error()).put("checker_message", o.checkerMessage()));
+        visible.add(test(test, o));
       }
       if (!passed && (shown < 0 || (job.tests().get(shown).hidden() && !test.hidden()))) shown = i;
     }
@@ -79,7 +71,24 @@ final class RunResponse {
             .put("total", outcomes.size()).put("passed", vp + hp));
   }
 
-  private static JsonObject compile(CompileOutcome c) {
+  /** One test's entry, as the response's test_results list it: a hidden one redacted. */
+  public static JsonObject test(TestCase test, TestOutcome o) {
+    boolean passed = o.verdict() == Verdict.OK;
+    if (test.hidden()) {
+      return new JsonObject().put("id", o.id()).put("status", passed ? "passed" : "failed")
+          .put("verdict", o.verdict().name()).put("execution_time_ms", o.wallMs()).put("memory_usage_mb", mb(o.memoryKb()));
+    }
+    return new JsonObject().put("id", o.id()).put("status", passed ? "passed" : "failed")
+        .put("verdict", o.verdict().name()).put("description", test.description())
+        .put("input", test.input()).put("expected_output", test.expectedOutput())
+        .put("actual_output", o.stdout()).put("actual_output_truncated", o.stdoutTruncated())
+        .put("stderr", o.stderr()).put("stderr_truncated", o.stderrTruncated())
+        .put("exit_code", o.exitCode())
+        .put("execution_time_ms", o.wallMs()).put("cpu_time_ms", o.cpuMs()).put("sys_time_ms", o.sysMs()).put("memory_usage_mb", mb(o.memoryKb()))
+        .put("error", o.error()).put("checker_message", o.checkerMessage());
+  }
+
+  public static JsonObject compile(CompileOutcome c) {
     return new JsonObject().put("status", c.ok() ? "ok" : "error").put("time_ms", c.timeMs()).put("output", c.output())
         .put("output_truncated", c.outputTruncated()).put("error", c.error()).put("artifact_sha256", c.artifactSha256());
   }

@@ -1,4 +1,4 @@
-package dev.runner.http;
+package dev.runner.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,121 @@
+package dev.runner.http;
+
+import dev.runner.coordinator.JobCoordinator;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The asynchronous jobs' routes (POST /jobs is {@link HttpVerticle}'s, with POST /run): a job's
+ * record, its cancellation, and its events over a WebSocket, from any node, whichever node runs it.
+ */
+final class JobsApi {
+  /** A record's states in which its job will not change any more. */
+  private static final Set<String> ENDED = Set.of("done", "failed", "cancelled");
+  private final Vertx vertx;
+  private final JobCoordinator coordinator;
+
+  JobsApi(Vertx vertx, JobCoordinator coordinator) {
+    this.vertx = vertx;
+    this.coordinator = coordinator;
+  }
+
+  /** GET /jobs/{id}: the record (state, attempt, ...) and, once done, the result POST /run would have given. */
+  void describe(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    coordinator.records().get(id).onComplete(ar -> {
+      if (ar.failed()) {
+        HttpVerticle.error(ctx, 503, "the job's record could not be read: " + ar.cause().getMessage());
+      } else if (ar.result() == null) {
+        HttpVerticle.error(ctx, 404, "no job '" + id + "' (never accepted, or its record expired)");
+      } else {
+        JsonObject record = ar.result();
+        record.remove("request"); // the submitted code and hidden tests are not shown back
+        HttpVerticle.json(ctx, 200, record);
+      }
+    });
+  }
+
+  /** DELETE /jobs/{id}: cancels a job that has not ended; its sandboxes are freed. */
+  void cancel(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    coordinator.records().get(id).onComplete(ar -> {
+      if (ar.failed()) {
+        HttpVerticle.error(ctx, 503, "the job's record could not be read: " + ar.cause().getMessage());
+      } else if (ar.result() == null) {
+        HttpVerticle.error(ctx, 404, "no job '" + id + "' (never accepted, or its record expired)");
+      } else if (ENDED.contains(ar.result().getString("state"))) {
+        HttpVerticle.error(ctx, 409, "job '" + id + "' has ended already (" + ar.result().getString("state") + ")");
+      } else {
+        coordinator.cancel(id);
+        HttpVerticle.json(ctx, 202, new JsonObject().put("id", id).put("state", "cancelling"));
+      }
+    });
+  }
+
+  /**
+   * GET /jobs/{id}/events: a WebSocket of the job's events as JSON text frames, each with its
+   * {@code seq}. A subscriber first gets the events it missed (stored with the record), then the
+   * live ones; the socket closes after the {@code done} event.
+   */
+  void events(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
+      HttpVerticle.error(ctx, 400, "GET /jobs/{id}/events is a WebSocket: send Upgrade: websocket");
+      return;
+    }
+    ctx.request().pause(); // the upgrade waits for the record's look-up
+    coordinator.records().get(id).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null) {
+        ctx.request().resume();
+        if (ar.failed()) HttpVerticle.error(ctx, 503, "the job's record could not be read: " + ar.cause().getMessage());
+        else HttpVerticle.error(ctx, 404, "no job '" + id + "' (never accepted, or its record expired)");
+        return;
+      }
+      if (!ar.result().getBoolean("async", false)) {
+        ctx.request().resume();
+        HttpVerticle.error(ctx, 409, "job '" + id + "' was run by POST /run, whose response carries its results; "
+            + "events are kept for POST /jobs");
+        return;
+      }
+      ctx.request().toWebSocket().onSuccess(ws -> stream(ws, id))
+          .onFailure(err -> HttpVerticle.error(ctx, 400, "the WebSocket upgrade failed: " + err.getMessage()));
+    });
+  }
+
+  /** Live events are held until the stored ones are sent, then passed on in order, each once. */
+  private void stream(ServerWebSocket ws, String id) {
+    List<JsonObject> early = new ArrayList<>();
+    int[] sent = {0};
+    boolean[] caughtUp = {false};
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(JobCoordinator.eventsAddress(id), m -> {
+      if (caughtUp[0]) send(ws, m.body(), sent);
+      else early.add(m.body());
+    });
+    ws.closeHandler(v -> consumer.unregister());
+    ws.handler(frame -> {}); // a client's frames mean nothing here
+    consumer.completion()
+        .compose(v -> coordinator.records().events(id))
+        .onSuccess(stored -> {
+          for (int i = 0; i < stored.size(); i++) send(ws, stored.getJsonObject(i), sent);
+          early.forEach(e -> send(ws, e, sent));
+          caughtUp[0] = true;
+        })
+        .onFailure(err -> ws.close((short) 1011, "the job's events could not be read"));
+  }
+
+  /** Sends an event not sent yet (by seq); closes the socket after the last one. */
+  private static void send(ServerWebSocket ws, JsonObject event, int[] sent) {
+    int seq = event.getInteger("seq", 0);
+    if (seq <= sent[0] || ws.isClosed()) return;
+    sent[0] = seq;
+    ws.writeTextMessage(event.encode());
+    if ("done".equals(event.getString("type"))) ws.close((short) 1000, "done");
+  }
+}

@@ -1,0 +1,181 @@
+package dev.runner.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.runner.TestEnvironment;
+import dev.runner.TestNode;
+import dev.runner.config.RunnerConfig;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three real nodes in one cluster (in this JVM): A serves Python and JavaScript, B Python only, C
+ * none (API-only). Jobs reach a node that serves their language from any node; an asynchronous job
+ * streams its events over a WebSocket from another node than the one that runs it, late subscribers
+ * get every event; a cancelled job frees its sandbox; records expire.
+ */
+class ClusterJobsTest {
+  private static JsonObject job(String language, String code, int tests, boolean lastHidden) {
+    JsonArray visible = new JsonArray(), hidden = new JsonArray();
+    for (int i = 0; i < tests; i++) {
+      JsonObject t = new JsonObject().put("id", "t" + i).put("input", i + "\n").put("expected_output", i + "\n");
+      if (lastHidden && i == tests - 1) hidden.add(t);
+      else visible.add(t);
+    }
+    return new JsonObject().put("language", language).put("code", code)
+        .put("tests", new JsonObject().put("visible", visible).put("hidden", hidden));
+  }
+
+  private static final String PY_ECHO = "import time\ns = input()\ntime.sleep(0.3)\nprint(s)\n";
+  private static final String JS_ECHO = "const s = require('fs').readFileSync(0, 'utf8'); process.stdout.write(s);";
+
+  private static RunnerConfig member(Map<String, String> env, int port, Map<String, String> own) {
+    Map<String, String> e = new HashMap<>(env);
+    e.put("RUNNER_CLUSTER_PORT", String.valueOf(port));
+    e.putAll(own);
+    return TestEnvironment.node(1, e);
+  }
+
+  private static void await(String what, long ms, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + ms;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) throw new AssertionError("not within " + ms + " ms: " + what);
+      Thread.sleep(50);
+    }
+  }
+
+  /** The events a WebSocket subscriber of the job gets, on {@code node}, until the socket closes. */
+  private static List<JsonObject> events(TestNode node, String id) throws Exception {
+    List<JsonObject> got = new ArrayList<>();
+    Promise<Void> closed = Promise.promise();
+    WebSocketClient client = node.vertx.createWebSocketClient();
+    try {
+      ClientWebSocket ws = client.webSocket();
+      ws.textMessageHandler(text -> {
+        synchronized (got) {
+          got.add(new JsonObject(text));
+        }
+      });
+      ws.closeHandler(v -> closed.tryComplete());
+      ws.connect(node.config.httpPort(), "127.0.0.1", "/jobs/" + id + "/events").await();
+      closed.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
+    synchronized (got) {
+      return List.copyOf(got);
+    }
+  }
+
+  private static JsonObject get(TestNode node, String path) {
+    return node.client.get(path).send().await().bodyAsJsonObject();
+  }
+
+  @Test
+  void jobsRunWhereTheirLanguageIsServedAndStreamFromAnyNode() throws Exception {
+    int[] ports = {TestEnvironment.freePort(), TestEnvironment.freePort(), TestEnvironment.freePort()};
+    Map<String, String> env = new HashMap<>();
+    env.put("RUNNER_CLUSTER_NAME", TestEnvironment.label("runner-test-cluster-jobs"));
+    env.put("RUNNER_CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2]);
+    env.put("RUNNER_JOB_TTL_S", "4");
+    env.put("RUNNER_MAX_JOBS", "2");
+    String python = "python=" + TestEnvironment.image("python");
+    List<TestNode> started = new ArrayList<>();
+    try {
+      TestNode a = TestNode.start(member(env, ports[0], Map.of("RUNNER_IMAGES", python + ",javascript=" + TestEnvironment.image("javascript"))));
+      started.add(a);
+      TestNode b = TestNode.start(member(env, ports[1], Map.of("RUNNER_IMAGES", python)));
+      started.add(b);
+      TestNode c = TestNode.start(member(env, ports[2], Map.of("RUNNER_API_ONLY", "true")));
+      started.add(c);
+      await("C lists 3 nodes", 20_000, () -> get(c, "/nodes").getInteger("count") == 3);
+      JsonObject health = get(c, "/health");
+      assertEquals(3, health.getInteger("nodes"), health.encode());
+      assertEquals(new JsonArray().add("javascript").add("python"), health.getJsonArray("languages"), health.encode());
+      JsonArray listed = get(c, "/nodes").getJsonArray("nodes");
+      for (Object o : listed) {
+        JsonObject n = (JsonObject) o;
+        assertNotNull(n.getString("id"));
+        assertTrue(n.containsKey("capacity") && n.containsKey("free") && n.containsKey("jobs_completed"), n.encode());
+      }
+
+      // JavaScript only A serves, from B and from the API-only C; a language no node serves: a 400 at once.
+      for (TestNode via : List.of(b, c)) {
+        HttpResponse<Buffer> r = via.client.post("/run").sendJsonObject(job("javascript", JS_ECHO, 2, false)).await();
+        assertEquals(200, r.statusCode(), r.bodyAsString());
+        assertEquals(2, r.bodyAsJsonObject().getJsonObject("summary").getInteger("passed"), r.bodyAsString());
+      }
+      HttpResponse<Buffer> unserved = c.client.post("/run").sendJsonObject(job("rb", "puts gets", 1, false)).await();
+      assertEquals(400, unserved.statusCode(), unserved.bodyAsString());
+      assertTrue(unserved.bodyAsJsonObject().getString("error").contains("no node of the cluster serves rb"), unserved.bodyAsString());
+
+      // An asynchronous job accepted by B, streamed from C while it runs, then from A after it ended.
+      HttpResponse<Buffer> accepted = b.client.post("/jobs").sendJsonObject(job("python", PY_ECHO, 5, true)).await();
+      assertEquals(202, accepted.statusCode(), accepted.bodyAsString());
+      String id = accepted.bodyAsJsonObject().getString("id");
+      assertEquals("/jobs/" + id, accepted.getHeader("location"));
+      List<JsonObject> live = events(c, id);
+      assertEquals("accepted", live.get(0).getString("type"), live.toString());
+      assertEquals("done", live.get(live.size() - 1).getString("type"), live.toString());
+      List<JsonObject> tests = live.stream().filter(e -> e.getString("type").equals("test")).toList();
+      assertEquals(5, tests.size(), live.toString());
+      for (JsonObject t : tests) {
+        JsonObject test = t.getJsonObject("test");
+        assertEquals("passed", test.getString("status"), t.encode());
+        if (t.getInteger("index") == 4) {
+          assertFalse(test.containsKey("input") || test.containsKey("actual_output") || test.containsKey("expected_output"),
+              "a hidden test's event is redacted: " + t.encode());
+        } else {
+          assertEquals(t.getInteger("index") + "\n", test.getString("actual_output"), t.encode());
+        }
+      }
+      for (int i = 0; i < live.size(); i++) assertEquals(i + 1, live.get(i).getInteger("seq"), live.toString());
+      assertEquals(5, live.get(live.size() - 1).getJsonObject("summary").getInteger("passed"), live.toString());
+      assertEquals(live, events(a, id), "a late subscriber on A gets every event");
+      JsonObject record = get(a, "/jobs/" + id);
+      assertEquals("done", record.getString("state"), record.encode());
+      assertNull(record.getValue("request"), "the record does not show the code and hidden tests back");
+      assertEquals(5, record.getJsonObject("result").getJsonObject("summary").getInteger("passed"), record.encode());
+      JsonArray hiddenResults = record.getJsonObject("result").getJsonObject("test_results").getJsonArray("hidden");
+      assertFalse(hiddenResults.getJsonObject(0).containsKey("actual_output"), record.encode());
+
+      // Cancelled from C while it runs on A or B: its sandbox is freed long before its 3 × 8 s would end.
+      String slow = "import time\ntime.sleep(8)\nprint(input())\n";
+      String cancelled = a.client.post("/jobs").sendJsonObject(job("python", slow, 3, false).put("timeout_seconds", 10))
+          .await().bodyAsJsonObject().getString("id");
+      await("the slow job runs", 10_000, () -> get(c, "/nodes").getJsonArray("nodes").stream()
+          .mapToInt(n -> ((JsonObject) n).getInteger("running")).sum() == 1);
+      HttpResponse<Buffer> deleted = c.client.delete("/jobs/" + cancelled).send().await();
+      assertEquals(202, deleted.statusCode(), deleted.bodyAsString());
+      await("the cancelled job's record says so", 5_000, () -> "cancelled".equals(get(b, "/jobs/" + cancelled).getString("state")));
+      await("no job runs", 5_000, () -> get(c, "/nodes").getJsonArray("nodes").stream()
+          .mapToInt(n -> ((JsonObject) n).getInteger("running")).sum() == 0);
+      assertEquals(409, c.client.delete("/jobs/" + cancelled).send().await().statusCode());
+      assertEquals(404, c.client.delete("/jobs/no-such-job").send().await().statusCode());
+      assertEquals(404, c.client.get("/jobs/no-such-job").send().await().statusCode());
+      HttpResponse<Buffer> notUpgraded = c.client.get("/jobs/" + id + "/events").send().await();
+      assertEquals(400, notUpgraded.statusCode(), notUpgraded.bodyAsString());
+
+      // Records expire job_ttl_s (4 s here) after their last change.
+      await("the first job's record expired", 15_000, () -> c.client.get("/jobs/" + id).send().await().statusCode() == 404);
+    } finally {
+      for (int i = started.size() - 1; i >= 0; i--) started.get(i).close();
+    }
+  }
+}
