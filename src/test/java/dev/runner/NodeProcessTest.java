@@ -51,8 +51,9 @@ class NodeProcessTest {
 
       long termed = System.nanoTime();
       a.term();
-      int code = a.waitFor(Duration.ofSeconds(60)); // not asserted: what SIGTERM does is being changed
+      int code = a.waitFor(Duration.ofSeconds(60));
       log("A exited with " + code + " " + (System.nanoTime() - termed) / 1_000_000 + " ms after SIGTERM", t0);
+      assertEquals(0, code, "SIGTERM drains, leaves and exits 0:\n" + a.logTail());
       assertFalse(a.isAlive());
     } finally {
       nodes.forEach(NodeProcess::close); // B's a second time: close is idempotent

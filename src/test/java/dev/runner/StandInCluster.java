@@ -40,7 +40,7 @@ public final class StandInCluster {
       langs.put(l, "");
       free.put(l, 1);
     });
-    NodeInfo self = new NodeInfo(NODE, "127.0.0.1:" + config.httpPort(), langs, free, free, 0, 0, 0, false,
+    NodeInfo self = new NodeInfo(NODE, "127.0.0.1:" + config.httpPort(), langs, free, free, Map.of(), 0, 0, 0, false,
         config.sandboxLabel(), config.stateDir().toString(), "stand-in", System.currentTimeMillis());
     return new Nodes() {
       @Override

@@ -7,14 +7,14 @@ import java.util.Map;
 
 /**
  * What a node tells the cluster of itself (GET /nodes shows it): where its API listens, the
- * languages it serves (with their toolchains' versions), per language its sandboxes and how many
- * could start a job now, its jobs running and queued, and what a survivor on the same Podman host
+ * languages it serves (with their toolchains' versions), per language its sandboxes, how many
+ * could start a job now and how many are busy (its image's, shared by the image's languages), its jobs running and queued, and what a survivor on the same Podman host
  * needs to remove its sandboxes if it dies. {@code free} is a hint for dispatch, seconds old at
  * worst: the node itself refuses a job it cannot start now.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record NodeInfo(String id, String http, Map<String, String> languages, Map<String, Integer> capacity,
-                       Map<String, Integer> free, int running, int queued, long jobsCompleted, boolean draining,
+                       Map<String, Integer> free, Map<String, Integer> busy, int running, int queued, long jobsCompleted, boolean draining,
                        String sandboxLabel, String stateDir, String podmanHost, long updatedMs) {
 
   public boolean serves(String language) {

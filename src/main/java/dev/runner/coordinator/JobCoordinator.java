@@ -311,6 +311,9 @@ public final class JobCoordinator {
         dispatcher.send(Dispatcher.Kind.RUN, job.language(), alsoServing(job), job.toJson(), timeout,
                 new DeliveryOptions().addHeader(WorkerVerticle.PROGRESS, progressAddress(nodes.selfId())))
             .map(JobResult::fromJson)
+            .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+                && re.failureCode() == WorkerVerticle.JUDGE_ERROR
+                ? Future.succeededFuture(JobResult.judgeErrors(job, re.getMessage())) : Future.failedFuture(err))
             .onComplete(result::tryComplete, result::tryFail);
       }
     }

@@ -19,6 +19,14 @@ public record JobResult(List<TestOutcome> tests, CompileOutcome compile, Compile
     return new JobResult(tests, compile, checker);
   }
 
+  /**
+   * Every test JE: the runner failed under the job (its sandbox broke twice, or its node died at
+   * each attempt), which says nothing of the code; the platform may run it again.
+   */
+  public static JobResult judgeErrors(JobRequest job, String why) {
+    return of(job.tests().stream().map(t -> TestOutcome.notRun(t.id(), Verdict.JE, "", false, "the runner failed: " + why)).toList(), null);
+  }
+
   /** What travels on the event bus: this record mapped by Vert.x's Jackson integration. */
   public JsonObject toJson() {
     return JsonObject.mapFrom(this);

@@ -178,15 +178,16 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private Future<Void> publish() {
-    Map<String, Integer> capacity = new HashMap<>(), free = new HashMap<>();
+    Map<String, Integer> capacity = new HashMap<>(), free = new HashMap<>(), busy = new HashMap<>();
     config.images().forEach((lang, image) -> {
       SandboxPool p = pools.get(image);
       capacity.put(lang, Math.min(config.runner().maxConcurrentJobs(), config.pool().size()));
       free.put(lang, p == null ? 0 : freeNow(p));
+      busy.put(lang, p == null ? 0 : p.leasedCount());
     });
     Map<String, String> langs = new HashMap<>();
     config.images().keySet().forEach(lang -> langs.put(lang, versions.getOrDefault(lang, "")));
-    NodeInfo info = new NodeInfo(registry.selfId(), config.clusterHost() + ":" + config.httpPort(), langs, capacity, free,
+    NodeInfo info = new NodeInfo(registry.selfId(), config.clusterHost() + ":" + config.httpPort(), langs, capacity, free, busy,
         running.size(), slots.waitingCount() + waiting(), jobsCompleted, draining, config.sandboxLabel(),
         config.stateDir().toString(), PODMAN_HOST + ":" + config.podmanSocket(), System.currentTimeMillis());
     return registry.publish(info).onFailure(err -> LOG.warning("could not publish this node's state: " + err.getMessage()));

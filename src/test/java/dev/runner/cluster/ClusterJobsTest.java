@@ -95,6 +95,7 @@ class ClusterJobsTest {
     env.put("RUNNER_CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2]);
     env.put("RUNNER_JOB_TTL_S", "4");
     env.put("RUNNER_MAX_JOBS", "2");
+    env.put("RUNNER_CHUNK_TESTS", "8");
     String python = "python=" + TestEnvironment.image("python");
     List<TestNode> started = new ArrayList<>();
     try {
@@ -154,6 +155,22 @@ class ClusterJobsTest {
       assertEquals(5, record.getJsonObject("result").getJsonObject("summary").getInteger("passed"), record.encode());
       JsonArray hiddenResults = record.getJsonObject("result").getJsonObject("test_results").getJsonArray("hidden");
       assertFalse(hiddenResults.getJsonObject(0).containsKey("actual_output"), record.encode());
+
+      // 40 tests, chunks of at least 8: split over the free sandboxes of A and B, merged in the tests' order.
+      HttpResponse<Buffer> big = c.client.post("/jobs").sendJsonObject(job("python", "print(input())", 40, true)).await();
+      String bigId = big.bodyAsJsonObject().getString("id");
+      List<JsonObject> bigEvents = events(b, bigId);
+      assertEquals(40, bigEvents.stream().filter(e -> e.getString("type").equals("test")).count(), bigEvents.toString());
+      JsonObject bigRecord = get(a, "/jobs/" + bigId);
+      assertEquals(2, bigRecord.getInteger("chunks"), "one chunk per free sandbox (one on A, one on B): " + bigRecord.encode());
+      JsonObject bigResult = bigRecord.getJsonObject("result");
+      assertEquals(40, bigResult.getJsonObject("summary").getInteger("passed"), bigResult.encode());
+      JsonArray bigVisible = bigResult.getJsonObject("test_results").getJsonArray("visible");
+      for (int i = 0; i < 39; i++) {
+        assertEquals("t" + i, bigVisible.getJsonObject(i).getString("id"), bigResult.encode());
+        assertEquals(i + "\n", bigVisible.getJsonObject(i).getString("actual_output"), bigResult.encode());
+      }
+      assertEquals("t39", bigResult.getJsonObject("test_results").getJsonArray("hidden").getJsonObject(0).getString("id"));
 
       // Cancelled from C while it runs on A or B: its sandbox is freed long before its 3 × 8 s would end.
       String slow = "import time\ntime.sleep(8)\nprint(input())\n";

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.runner.StandInCluster;
 import dev.runner.TestEnvironment;
 import dev.runner.cluster.Dispatcher;
+import dev.runner.jobs.WorkerVerticle;
 import dev.runner.config.RunnerConfig;
 import dev.runner.contest.ContestApi;
 import dev.runner.metrics.RunnerMetrics;
@@ -96,16 +97,30 @@ class HttpGuardTest {
     assertEquals("1", refused.getHeader("retry-after"));
     assertTrue(refused.bodyAsJsonObject().getString("error").contains("busy"), refused.bodyAsString());
 
-    job.fail(500, "the worker's own failure");
+    job.fail(503, "the worker's own failure");
     awaitHealth(x -> x.getInteger("pending_jobs") == 0 && x.getLong("body_bytes_held") == 0);
     assertNull(cancellations.poll(300, TimeUnit.MILLISECONDS), "cancelled more than once");
 
     var next = client.post("/run").sendBuffer(Buffer.buffer(JOB));
     Message<JsonObject> again = jobs.poll(10, TimeUnit.SECONDS);
     assertNotNull(again, "the freed slot was not given to the next job");
-    again.fail(500, "done");
+    again.fail(503, "done");
     assertEquals(503, next.await().statusCode());
     assertNull(cancellations.poll(300, TimeUnit.MILLISECONDS), "a job answered normally was cancelled");
+  }
+
+  @Test
+  void aJobWhoseSandboxBrokeTwiceGetsJeForEveryTest() throws Exception {
+    start(Map.of());
+    var answer = client.post("/run").sendBuffer(Buffer.buffer(JOB));
+    Message<JsonObject> job = jobs.poll(10, TimeUnit.SECONDS);
+    assertNotNull(job, "the job never reached the worker");
+    job.fail(WorkerVerticle.JUDGE_ERROR, "the sandbox stopped answering");
+    HttpResponse<Buffer> r = answer.await();
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    JsonObject test = r.bodyAsJsonObject().getJsonObject("test_results").getJsonArray("visible").getJsonObject(0);
+    assertEquals("JE", test.getString("verdict"), r.bodyAsString());
+    assertTrue(test.getString("error").contains("the sandbox stopped answering"), r.bodyAsString());
   }
 
   @Test
@@ -159,7 +174,7 @@ class HttpGuardTest {
     var next = client.post("/run").sendBuffer(Buffer.buffer(JOB)); // room again: it reaches the worker
     Message<JsonObject> job = jobs.poll(10, TimeUnit.SECONDS);
     assertNotNull(job, "a body within the budget was not run");
-    job.fail(500, "done");
+    job.fail(503, "done");
     assertEquals(503, next.await().statusCode());
   }
 
