@@ -118,8 +118,8 @@ public final class Main {
             HazelcastInstance hz = cluster.result().manager().getHazelcastInstance();
             NodeRegistry registry = new NodeRegistry(vertx, cluster.result().manager());
             Dispatcher dispatcher = new Dispatcher(vertx, registry);
-            JobCoordinator coordinator = new JobCoordinator(vertx, config, registry, dispatcher, new JobRecords(vertx, hz));
             ContestApi contest = new ContestApi(vertx, config, cache, programs, dispatcher);
+            JobCoordinator coordinator = new JobCoordinator(vertx, config, registry, dispatcher, new JobRecords(vertx, hz), contest);
             return vertx.deployVerticle(new WorkerVerticle(config, metrics, cache, programs, registry, images.versions()))
                 .compose(v -> vertx.deployVerticle(new HttpVerticle(config, metrics, contest, coordinator)))
                 // Only with a grader to poll; its jobs go through the same contest API as the HTTP routes.

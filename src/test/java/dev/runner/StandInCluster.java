@@ -66,8 +66,8 @@ public final class StandInCluster {
   public static HttpVerticle http(Vertx vertx, RunnerConfig config) {
     Nodes nodes = nodes(config);
     Dispatcher dispatcher = new Dispatcher(vertx, nodes);
-    return new HttpVerticle(config, new RunnerMetrics(config), new ContestApi(vertx, config, null, null, dispatcher),
-        new JobCoordinator(vertx, config, nodes, dispatcher, new MemoryJobs()));
+    ContestApi contest = new ContestApi(vertx, config, null, null, dispatcher);
+    return new HttpVerticle(config, new RunnerMetrics(config), contest, new JobCoordinator(vertx, config, nodes, dispatcher, new MemoryJobs(), contest));
   }
 
   /** Job records in a map. */

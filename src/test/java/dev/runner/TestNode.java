@@ -3,7 +3,13 @@ package dev.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.runner.config.RunnerConfig;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +42,29 @@ public final class TestNode implements AutoCloseable {
     HttpResponse<Buffer> r = client.post("/run").sendJsonObject(req).await();
     assertEquals(200, r.statusCode(), r.bodyAsString());
     return r.bodyAsJsonObject();
+  }
+
+  /** The events a WebSocket subscriber of the job gets, until the socket closes. */
+  public List<JsonObject> events(String id) throws Exception {
+    List<JsonObject> got = new ArrayList<>();
+    Promise<Void> closed = Promise.promise();
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      ClientWebSocket ws = client.webSocket();
+      ws.textMessageHandler(text -> {
+        synchronized (got) {
+          got.add(new JsonObject(text));
+        }
+      });
+      ws.closeHandler(v -> closed.tryComplete());
+      ws.connect(config.httpPort(), "127.0.0.1", "/jobs/" + id + "/events").await();
+      closed.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
+    synchronized (got) {
+      return List.copyOf(got);
+    }
   }
 
   /** A test without an id. */

@@ -87,6 +87,10 @@ public final class ContestApi implements ContestService {
 
   @Override
   public Future<Reply> compile(JsonObject request) {
+    return compile(request, Tracking.NONE);
+  }
+
+  private Future<Reply> compile(JsonObject request, Tracking tracking) {
     return answer(() -> {
       Language lang = language(request);
       Map<String, String> files = files(request, lang);
@@ -98,9 +102,9 @@ public final class ContestApi implements ContestService {
           return Future.succeededFuture(new Reply(200, new JsonObject().put("token", token)
               .put("compile_time_ms", Programs.compileTimeMs(hit)).put("cached", true)));
         }
-        ContestJobs.Compile job = new ContestJobs.Compile(UUID.randomUUID().toString(), lang.name(), token, main, files);
+        ContestJobs.Compile job = new ContestJobs.Compile(tracking.idOr(UUID.randomUUID().toString()), lang.name(), token, main, files);
         long timeout = WorkerVerticle.replyTimeoutMs(config, job.deadlineMs(lang));
-        return send(Dispatcher.Kind.COMPILE, job.toJson(), timeout, lang.name()).map(body -> {
+        return send(Dispatcher.Kind.COMPILE, job.toJson(), timeout, lang.name(), Tracking.NONE).map(body -> {
           ContestJobs.Compiled c = body.mapTo(ContestJobs.Compiled.class);
           return c.ok() ? new Reply(200, new JsonObject().put("token", token).put("compile_time_ms", c.compileTimeMs()).put("cached", false))
               : new Reply(422, new JsonObject().put("error", c.error()).put("compile_time_ms", c.compileTimeMs()).put("status", 422));
@@ -164,24 +168,80 @@ public final class ContestApi implements ContestService {
     });
   }
 
-  @Override
-  public Future<Reply> run(JsonObject request) {
-    return answer(() -> {
-      unknownFields(request, RUN_FIELDS);
+  /** A run's fields, checked (the token and the input set not looked up yet). */
+  private record RunFields(String token, String inputHash, long timeMs, long memoryKb, long outputKb, long fileKb,
+                           int openFiles, boolean includeOutput) {}
+
+  /** {@code token}: the request's, or, for a compile and run, none yet (the compile makes it). */
+  private static RunFields runFields(JsonObject request, boolean withToken) {
+    unknownFields(request, RUN_FIELDS);
+    String token = null;
+    if (withToken) {
       Object t = request.getValue("token");
-      if (!(t instanceof String token) || !TOKEN.matcher(token).matches()) {
+      if (!(t instanceof String tk) || !TOKEN.matcher(tk).matches()) {
         throw new Invalid("token must be a token from POST /compile/ (64 hex digits), got " + kind(t));
       }
-      String inputHash = hash(request.getValue("input_hash"), "input_hash");
-      long timeMs = integer(request, "time_limit_ms", DEFAULT_TIME_MS, 1, MAX_TIME_MS);
-      long memoryKb = integer(request, "memory_limit_kb", DEFAULT_MEMORY_KB, MIN_MEMORY_KB, MAX_MEMORY_KB);
-      long outputKb = integer(request, "output_limit_kb", DEFAULT_OUTPUT_KB, 1, MAX_OUTPUT_KB);
-      long fileKb = integer(request, "file_size_limit_kb", DEFAULT_FILE_KB, 0, MAX_FILE_KB);
-      int openFiles = (int) integer(request, "open_files", DEFAULT_OPEN_FILES, 1, MAX_OPEN_FILES);
-      integer(request, "processes", 1, 1, 1); // the seed's "1 (no fork)": threads only, enforced by the supervisor's seccomp filter
-      Object io = request.getValue("include_output");
-      if (io != null && !(io instanceof Boolean)) throw new Invalid("include_output must be a boolean, got " + kind(io));
-      boolean includeOutput = Boolean.TRUE.equals(io);
+      token = tk;
+    }
+    String inputHash = hash(request.getValue("input_hash"), "input_hash");
+    long timeMs = integer(request, "time_limit_ms", DEFAULT_TIME_MS, 1, MAX_TIME_MS);
+    long memoryKb = integer(request, "memory_limit_kb", DEFAULT_MEMORY_KB, MIN_MEMORY_KB, MAX_MEMORY_KB);
+    long outputKb = integer(request, "output_limit_kb", DEFAULT_OUTPUT_KB, 1, MAX_OUTPUT_KB);
+    long fileKb = integer(request, "file_size_limit_kb", DEFAULT_FILE_KB, 0, MAX_FILE_KB);
+    int openFiles = (int) integer(request, "open_files", DEFAULT_OPEN_FILES, 1, MAX_OPEN_FILES);
+    integer(request, "processes", 1, 1, 1); // the seed's "1 (no fork)": threads only, enforced by the supervisor's seccomp filter
+    Object io = request.getValue("include_output");
+    if (io != null && !(io instanceof Boolean)) throw new Invalid("include_output must be a boolean, got " + kind(io));
+    return new RunFields(token, inputHash, timeMs, memoryKb, outputKb, fileKb, openFiles, Boolean.TRUE.equals(io));
+  }
+
+  /** The compile part of a compile and run ({"lang", "code"}), and its run part (the rest). */
+  private static JsonObject[] parts(JsonObject request) {
+    JsonObject compile = new JsonObject(), run = request.copy();
+    for (String key : List.of("lang", "code")) {
+      if (request.containsKey(key)) compile.put(key, run.remove(key));
+    }
+    return new JsonObject[] {compile, run};
+  }
+
+  @Override
+  public Reply invalidJob(JsonObject request) {
+    try {
+      if (request.containsKey("code")) {
+        JsonObject[] parts = parts(request);
+        files(parts[0], language(parts[0]));
+        if (parts[1].containsKey("token")) throw new Invalid("a job with code compiles it: token is not allowed beside code");
+        runFields(parts[1], false);
+      } else {
+        runFields(request, true);
+      }
+      return null;
+    } catch (Invalid e) {
+      return error(e.status, e.getMessage());
+    }
+  }
+
+  @Override
+  public Future<Reply> job(JsonObject request, Tracking tracking) {
+    if (!request.containsKey("code")) return run(request, tracking);
+    JsonObject[] parts = parts(request);
+    return compile(parts[0], tracking).compose(compiled -> {
+      if (compiled.status() != 200) return Future.succeededFuture(compiled);
+      tracking.compiled().accept(compiled.body());
+      return run(parts[1].put("token", compiled.body().getString("token")), tracking);
+    });
+  }
+
+  @Override
+  public Future<Reply> run(JsonObject request) {
+    return run(request, Tracking.NONE);
+  }
+
+  private Future<Reply> run(JsonObject request, Tracking tracking) {
+    return answer(() -> {
+      RunFields f = runFields(request, true);
+      String token = f.token(), inputHash = f.inputHash();
+      long timeMs = f.timeMs(), memoryKb = f.memoryKb();
       return programs.lookup(token).compose(program -> {
         if (program == null) return Future.succeededFuture(missing("token", "no program is stored as token " + token + "; compile it again"));
         return cache.lookup(ContentCache.Kind.INPUT, inputHash).compose(inputs -> {
@@ -196,11 +256,11 @@ public final class ContestApi implements ContestService {
             throw new Invalid("the run could take " + cases * timeMs / 1000 + " s (" + cases + " cases × " + timeMs + " ms); at most "
                 + config.http().maxJobSeconds() + " s is allowed");
           }
-          ContestJobs.Run job = new ContestJobs.Run(UUID.randomUUID().toString(), language, token, inputHash, timeMs, memoryKb,
-              outputKb, fileKb, openFiles, includeOutput, cases);
+          ContestJobs.Run job = new ContestJobs.Run(tracking.idOr(UUID.randomUUID().toString()), language, token, inputHash,
+              timeMs, memoryKb, f.outputKb(), f.fileKb(), f.openFiles(), f.includeOutput(), cases);
           long timeout = ContestJobs.FETCH_MS + WorkerVerticle.replyTimeoutMs(config, job.deadlineMs());
           JsonArray names = inputs.meta().getJsonArray(ContestRunner.CASES);
-          return send(Dispatcher.Kind.CONTEST, job.toJson(), timeout, language).map(body -> new Reply(200, body))
+          return send(Dispatcher.Kind.CONTEST, job.toJson(), timeout, language, tracking).map(body -> new Reply(200, body))
               .recover(err -> judgeError(err) ? Future.succeededFuture(judgeErrors(names, err.getMessage())) : Future.failedFuture(err));
         });
       });
@@ -230,8 +290,10 @@ public final class ContestApi implements ContestService {
   }
 
   /** To the node with a free sandbox for the language; a language no node serves is a 400. */
-  private Future<JsonObject> send(Dispatcher.Kind kind, JsonObject job, long timeoutMs, String language) {
-    return dispatcher.send(kind, language, job, timeoutMs)
+  private Future<JsonObject> send(Dispatcher.Kind kind, JsonObject job, long timeoutMs, String language, Tracking tracking) {
+    DeliveryOptions options = new DeliveryOptions();
+    if (tracking.progressAddress() != null) options.addHeader(WorkerVerticle.PROGRESS, tracking.progressAddress());
+    return dispatcher.send(kind, language, List.of(), job, timeoutMs, options)
         .recover(err -> err instanceof Dispatcher.Unserved ? Future.failedFuture(new Invalid(400, err.getMessage()))
             : Future.failedFuture(err));
   }

@@ -27,4 +27,23 @@ public interface ContestService {
    * 200 {"results": [...]} or 404 {"error", "missing": "token"|"input"}.
    */
   Future<Reply> run(JsonObject request);
+
+  /**
+   * How an asynchronous job (POST /jobs) follows its contest work: the job's id (which its
+   * cancellation names), where the worker sends each case's result as it is judged, and what is
+   * told of the compile of a compile and run (its 200 body) before the run starts.
+   */
+  record Tracking(String jobId, String progressAddress, java.util.function.Consumer<JsonObject> compiled) {
+    public static final Tracking NONE = new Tracking(null, null, c -> {});
+
+    String idOr(String fresh) {
+      return jobId != null ? jobId : fresh;
+    }
+  }
+
+  /** Null when {@code request} is a contest job POST /jobs takes (a run, or "lang" and "code" to compile and then run); else its 4xx. */
+  Reply invalidJob(JsonObject request);
+
+  /** A contest job: a run, or a compile then a run of its token; the answer is the run's (or the failed compile's). */
+  Future<Reply> job(JsonObject request, Tracking tracking);
 }

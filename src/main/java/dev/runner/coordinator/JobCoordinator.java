@@ -5,6 +5,7 @@ import dev.runner.cluster.JobStore;
 import dev.runner.cluster.NodeInfo;
 import dev.runner.cluster.Nodes;
 import dev.runner.config.RunnerConfig;
+import dev.runner.contest.ContestService;
 import dev.runner.jobs.Checker;
 import dev.runner.jobs.CompileOutcome;
 import dev.runner.jobs.JobRequest;
@@ -15,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
@@ -25,16 +25,19 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
- * Carries an interview job through the cluster, on the node that accepted it: its record (in a
- * {@link JobStore}), its tests split into chunks that run in parallel on free sandboxes of any
- * node (a compiled program is built by the first chunk and found by the others in the shared
- * cache), its progress turned into events (asynchronous jobs: stored for late subscribers and
- * published live), and its merged result, answered once. A chunk whose node dies is run again
+ * Carries jobs through the cluster, on the node that accepted them: each job's record (in a
+ * {@link JobStore}), its progress turned into events (asynchronous jobs: stored for late
+ * subscribers and published live), and its result, answered once. An interview job's tests are
+ * split into chunks that run in parallel on free sandboxes of any node (a compiled program is
+ * built by the first chunk and found by the others in the shared cache); a contest job (a run, or
+ * a compile and run) goes through the {@link ContestService}. A chunk whose node dies is run again
  * elsewhere by the {@link Dispatcher}; an asynchronous job whose coordinating node dies is adopted
- * by a survivor, which runs it again from its record.
+ * by a survivor, which runs it again from its record. Used on one event loop (the HTTP verticle's).
  */
 public final class JobCoordinator {
   private static final Logger LOG = Logger.getLogger(JobCoordinator.class.getName());
@@ -43,18 +46,21 @@ public final class JobCoordinator {
   private final Nodes nodes;
   private final Dispatcher dispatcher;
   private final JobStore records;
+  private final ContestService contest;
   /** The jobs coordinated here now, by id. */
-  private final Map<String, Run> runs = new HashMap<>();
+  private final Map<String, Coordinated> runs = new HashMap<>();
 
-  public JobCoordinator(Vertx vertx, RunnerConfig config, Nodes nodes, Dispatcher dispatcher, JobStore records) {
+  public JobCoordinator(Vertx vertx, RunnerConfig config, Nodes nodes, Dispatcher dispatcher, JobStore records,
+                        ContestService contest) {
     this.vertx = vertx;
     this.config = config;
     this.nodes = nodes;
     this.dispatcher = dispatcher;
     this.records = records;
+    this.contest = contest;
   }
 
-  /** Where workers send the progress of the chunks this node coordinates. */
+  /** Where workers send the progress of the jobs this node coordinates. */
   static String progressAddress(String nodeId) {
     return "runner.progress." + nodeId;
   }
@@ -77,7 +83,7 @@ public final class JobCoordinator {
     return Future.all(
         vertx.eventBus().<JsonObject>consumer(progressAddress(nodes.selfId()), m -> progress(m.body())).completion(),
         vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> {
-          Run run = runs.get(m.body().getString("id"));
+          Coordinated run = runs.get(m.body().getString("id"));
           if (run != null) run.cancel();
         }).completion()).mapEmpty();
   }
@@ -99,36 +105,44 @@ public final class JobCoordinator {
 
   /** Runs a job and answers with its merged result (the synchronous POST /run). */
   public Future<JobResult> run(JobRequest job) {
-    return new Run(job, false, 1, new JsonArray()).start();
+    InterviewRun run = new InterviewRun(job, false, 1, new JsonArray());
+    run.start();
+    return run.result.future();
   }
 
-  /** Accepts an asynchronous job: completes once its record is stored; the job runs on. */
+  /** Accepts an asynchronous interview job: completes once its record is stored; the job runs on. */
   public Future<Void> submit(JobRequest job) {
-    Run run = new Run(job, true, 1, new JsonArray());
+    return accepted(new InterviewRun(job, true, 1, new JsonArray()),
+        new JsonObject().put("language", job.language()).put("tests", job.tests().size()));
+  }
+
+  /**
+   * Accepts an asynchronous contest job (a run, or "lang" and "code" to compile first, checked by
+   * {@link ContestService#invalidJob}); returns its id once its record is stored.
+   */
+  public Future<String> submitContest(JsonObject request) {
+    ContestRun run = new ContestRun(UUID.randomUUID().toString(), request, 1, new JsonArray());
+    return accepted(run, new JsonObject().put("kind", "contest")).map(run.id);
+  }
+
+  private Future<Void> accepted(Coordinated run, JsonObject about) {
     return run.writeRecord("queued").onSuccess(v -> {
-      run.emit(new JsonObject().put("type", "accepted").put("id", job.id()).put("language", job.language())
-          .put("tests", job.tests().size()));
+      run.emit(about.put("type", "accepted").put("id", run.id));
       run.start();
     });
   }
 
-  /** Asks every node to cancel the job (its coordinator and the workers running its chunks). */
+  /** Asks every node to cancel the job (its coordinator and the workers running its parts). */
   public void cancel(String id) {
     vertx.eventBus().publish(JobRequest.CANCEL_ADDRESS, new JsonObject().put("id", id));
   }
 
-  /** A worker's word on a chunk: its program compiled, or a test was judged. */
+  /** A worker's word on a job or a chunk of one ("<id>#<chunk>"). */
   private void progress(JsonObject p) {
-    String chunkId = p.getString("job", "");
-    int hash = chunkId.indexOf('#');
-    Run run = runs.get(hash < 0 ? chunkId : chunkId.substring(0, hash));
-    if (run == null) return; // a job answered already, or an attempt given up
-    int chunk = hash < 0 ? 0 : Integer.parseInt(chunkId.substring(hash + 1));
-    if ("compiled".equals(p.getString("type"))) {
-      run.compiled(chunk, p.getJsonObject("compile").mapTo(CompileOutcome.class));
-    } else if ("test".equals(p.getString("type"))) {
-      run.tested(chunk, p.getInteger("index"), p.getJsonObject("outcome").mapTo(TestOutcome.class));
-    }
+    String part = p.getString("job", "");
+    int hash = part.indexOf('#');
+    Coordinated run = runs.get(hash < 0 ? part : part.substring(0, hash));
+    if (run != null) run.progress(hash < 0 ? 0 : Integer.parseInt(part.substring(hash + 1)), p);
   }
 
   /**
@@ -140,11 +154,13 @@ public final class JobCoordinator {
         .min(String::compareTo).orElse(nodes.selfId());
     if (!first.equals(nodes.selfId())) return;
     records.orphansOf(dead.id()).onSuccess(orphans -> orphans.forEach(record -> {
-      JobRequest job = JobRequest.fromJson(record.getJsonObject("request"));
+      String id = record.getString("id");
       int attempt = record.getInteger("attempt", 1) + 1;
-      LOG.info("adopting job " + job.id() + " of node " + dead.id() + " (attempt " + attempt + ")");
-      records.events(job.id()).onSuccess(events -> {
-        Run run = new Run(job, true, attempt, events);
+      LOG.info("adopting job " + id + " of node " + dead.id() + " (attempt " + attempt + ")");
+      records.events(id).onSuccess(events -> {
+        JsonObject request = record.getJsonObject("request");
+        Coordinated run = "contest".equals(record.getString("kind")) ? new ContestRun(id, request, attempt, events)
+            : new InterviewRun(JobRequest.fromJson(request), true, attempt, events);
         if (attempt > Dispatcher.MAX_ATTEMPTS) {
           run.failed(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, Dispatcher.JUDGE_ERROR,
               "the job's coordinating node left the cluster " + (attempt - 1) + " times"));
@@ -157,39 +173,142 @@ public final class JobCoordinator {
     })).onFailure(err -> LOG.warning("could not read the jobs of node " + dead.id() + ": " + err.getMessage()));
   }
 
-  /** One job coordinated here. */
-  private final class Run {
-    final JobRequest job;
+  private static boolean failedWith(Throwable err, int code) {
+    return err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == code;
+  }
+
+  /** One job coordinated here: its record, its events, its end. */
+  private abstract class Coordinated {
+    final String id;
     final boolean async;
     final int attempt;
     final long created = System.currentTimeMillis();
     final JsonArray events;
+    /** The tests (or cases) already told as events: each is told once, even when an attempt runs it again. */
     final BitSet reported = new BitSet();
-    final List<Chunk> chunks = new ArrayList<>();
-    final Promise<JobResult> done = Promise.promise();
     Future<Void> eventWrites = Future.succeededFuture();
     boolean cancelled;
 
-    Run(JobRequest job, boolean async, int attempt, JsonArray events) {
-      this.job = job;
+    Coordinated(String id, boolean async, int attempt, JsonArray events) {
+      this.id = id;
       this.async = async;
       this.attempt = attempt;
       this.events = events;
     }
 
-    Future<JobResult> start() {
-      runs.put(job.id(), this);
-      writeRecord("running");
+    abstract void start();
+
+    abstract String kind();
+
+    /** What survives this node for an adopter: the request, checked already. */
+    abstract JsonObject request();
+
+    abstract void progress(int chunk, JsonObject p);
+
+    void cancel() {
+      cancelled = true;
+    }
+
+    /** Its answer: the record says done, with the HTTP status and body the synchronous call gives. */
+    void finished(int status, JsonObject result, JsonObject doneEvent) {
+      runs.remove(id);
+      writeRecord("done", r -> r.put("status", status).put("result", result));
+      emit(doneEvent.put("type", "done").put("state", "done").put("status", status));
+    }
+
+    void failed(Throwable err) {
+      runs.remove(id);
+      String state = cancelled || failedWith(err, WorkerVerticle.CANCELLED) ? "cancelled" : "failed";
+      writeRecord(state, r -> r.put("error", String.valueOf(err.getMessage())));
+      emit(new JsonObject().put("type", "done").put("state", state).put("error", String.valueOf(err.getMessage())));
+    }
+
+    Future<Void> writeRecord(String state) {
+      return writeRecord(state, r -> r);
+    }
+
+    Future<Void> writeRecord(String state, UnaryOperator<JsonObject> with) {
+      JsonObject record = new JsonObject().put("id", id).put("kind", kind()).put("async", async).put("state", state)
+          .put("coordinator", nodes.selfId()).put("attempt", attempt).put("created_ms", created)
+          .put("updated_ms", System.currentTimeMillis());
+      // Kept until the job ends, so a survivor can run it again; a synchronous job's client is on this node.
+      if (async && (state.equals("queued") || state.equals("running"))) record.put("request", request());
+      return records.put(id, with.apply(describe(record)))
+          .onFailure(err -> LOG.warning("could not store the record of job " + id + ": " + err.getMessage()));
+    }
+
+    JsonObject describe(JsonObject record) {
+      return record;
+    }
+
+    /** An event, numbered: stored (all of them, for late subscribers) and published, for asynchronous jobs. */
+    void emit(JsonObject event) {
+      if (!async) return;
+      event.put("seq", events.size() + 1);
+      events.add(event);
+      JsonArray snapshot = events.copy();
+      eventWrites = eventWrites.eventually(() -> records.putEvents(id, snapshot))
+          .onSuccess(v -> vertx.eventBus().publish(eventsAddress(id), event));
+    }
+
+    /** Test {@code index}'s event, unless told already. */
+    void reportOnce(int index, JsonObject event) {
+      if (!async || reported.get(index)) return;
+      reported.set(index);
+      emit(event.put("index", index));
+    }
+  }
+
+  /** An interview job, in chunks. */
+  private final class InterviewRun extends Coordinated {
+    final JobRequest job;
+    final List<Chunk> chunks = new ArrayList<>();
+    final Promise<JobResult> result = Promise.promise();
+
+    InterviewRun(JobRequest job, boolean async, int attempt, JsonArray events) {
+      super(job.id(), async, attempt, events);
+      this.job = job;
+    }
+
+    @Override
+    String kind() {
+      return "run";
+    }
+
+    @Override
+    JsonObject request() {
+      return job.toJson();
+    }
+
+    @Override
+    JsonObject describe(JsonObject record) {
+      return record.put("language", job.language()).put("tests", job.tests().size()).put("chunks", chunks.size());
+    }
+
+    @Override
+    void start() {
+      runs.put(id, this);
       split();
+      writeRecord("running");
       // A compiled language's first chunk builds the program; the others start when it is in the cache.
       boolean waitForProgram = config.allLanguages().get(job.language()).compiled() && chunks.size() > 1;
       chunks.get(0).dispatch();
       if (!waitForProgram) chunks.subList(1, chunks.size()).forEach(Chunk::dispatch);
       Future.all(chunks.stream().map(c -> c.result.future()).toList()).onComplete(ar -> {
-        if (ar.succeeded()) finished(merged());
-        else failed(ar.cause());
+        if (ar.succeeded()) {
+          JobResult merged = merged();
+          JsonObject response = RunResponse.of(job, merged);
+          finished(200, response, new JsonObject().put("summary", response.getJsonObject("summary"))
+              .put("execution", response.getJsonObject("execution")));
+          result.tryComplete(merged);
+        } else {
+          failed(ar.cause());
+          // The other chunks' sandboxes are freed.
+          chunks.stream().filter(c -> c.dispatched && !c.result.future().isComplete())
+              .forEach(c -> JobCoordinator.this.cancel(c.job.id()));
+          result.tryFail(ar.cause());
+        }
       });
-      return done.future();
     }
 
     /**
@@ -201,12 +320,12 @@ public final class JobCoordinator {
       int free = nodes.nodes().stream().filter(node -> !node.draining()).mapToInt(node -> node.freeFor(job.language())).sum();
       int count = Math.max(1, Math.min(n / config.cluster().chunkTests(), free));
       if (count == 1) {
-        chunks.add(new Chunk(0, 0, job));
+        chunks.add(new Chunk(0, job));
         return;
       }
       for (int c = 0, from = 0; c < count; c++) {
         int to = from + (n - from) / (count - c);
-        chunks.add(new Chunk(c, from, new JobRequest(job.id() + "#" + c, job.language(), job.code(), job.entrypoint(),
+        chunks.add(new Chunk(from, new JobRequest(job.id() + "#" + c, job.language(), job.code(), job.entrypoint(),
             job.tests().subList(from, to), job.timeoutMs(), job.memoryMb(), job.checker())));
         from = to;
       }
@@ -219,87 +338,40 @@ public final class JobCoordinator {
       return new JobResult(tests, first.compile(), first.checkerCompile());
     }
 
-    void compiled(int chunk, CompileOutcome outcome) {
-      if (chunk != 0) return;
-      emit(new JsonObject().put("type", outcome.ok() ? "compiled" : "compile_error").put("compile", RunResponse.compile(outcome)));
-      chunks.subList(1, chunks.size()).forEach(Chunk::dispatch);
-    }
-
-    void tested(int chunk, int index, TestOutcome outcome) {
-      int at = chunks.get(chunk).offset + index;
-      if (!async || at >= job.tests().size() || reported.get(at)) return;
-      reported.set(at);
-      emit(new JsonObject().put("type", "test").put("index", at).put("test", RunResponse.test(job.tests().get(at), outcome)));
+    @Override
+    void progress(int chunk, JsonObject p) {
+      if (chunk >= chunks.size()) return;
+      if ("compiled".equals(p.getString("type")) && chunk == 0) {
+        CompileOutcome outcome = p.getJsonObject("compile").mapTo(CompileOutcome.class);
+        emit(new JsonObject().put("type", outcome.ok() ? "compiled" : "compile_error").put("compile", RunResponse.compile(outcome)));
+        chunks.subList(1, chunks.size()).forEach(Chunk::dispatch);
+      } else if ("test".equals(p.getString("type"))) {
+        int at = chunks.get(chunk).offset + p.getInteger("index");
+        if (at >= job.tests().size()) return;
+        TestOutcome outcome = p.getJsonObject("outcome").mapTo(TestOutcome.class);
+        reportOnce(at, new JsonObject().put("type", "test").put("test", RunResponse.test(job.tests().get(at), outcome)));
+      }
     }
 
     /**
      * The workers heard the same cancellation and answer their chunks (cancelled) once their
      * sandboxes are back; a chunk not sent yet ends here.
      */
+    @Override
     void cancel() {
-      cancelled = true;
+      super.cancel();
       chunks.stream().filter(c -> !c.dispatched)
           .forEach(c -> c.result.tryFail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, WorkerVerticle.CANCELLED, "cancelled")));
     }
 
-    void finished(JobResult result) {
-      runs.remove(job.id());
-      JsonObject response = RunResponse.of(job, result);
-      writeRecord("done", r -> r.put("status", 200).put("result", response));
-      emit(new JsonObject().put("type", "done").put("state", "done").put("summary", response.getJsonObject("summary"))
-          .put("execution", response.getJsonObject("execution")));
-      done.tryComplete(result);
-    }
-
-    void failed(Throwable err) {
-      runs.remove(job.id());
-      boolean wasCancelled = cancelled
-          || err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == WorkerVerticle.CANCELLED;
-      String state = wasCancelled ? "cancelled" : "failed";
-      chunks.stream().filter(c -> c.dispatched && !c.result.future().isComplete()) // the others' sandboxes are freed
-          .forEach(c -> JobCoordinator.this.cancel(c.job.id()));
-      writeRecord(state, r -> r.put("error", String.valueOf(err.getMessage())));
-      emit(new JsonObject().put("type", "done").put("state", state).put("error", String.valueOf(err.getMessage())));
-      done.tryFail(err);
-    }
-
-    Future<Void> writeRecord(String state) {
-      return writeRecord(state, r -> r);
-    }
-
-    Future<Void> writeRecord(String state, java.util.function.UnaryOperator<JsonObject> with) {
-      JsonObject record = new JsonObject().put("id", job.id()).put("async", async).put("state", state)
-          .put("coordinator", nodes.selfId()).put("attempt", attempt).put("language", job.language())
-          .put("tests", job.tests().size()).put("chunks", chunks.size()).put("created_ms", created)
-          .put("updated_ms", System.currentTimeMillis());
-      // Kept until the job ends, so a survivor can run it again; a synchronous job's client is on this node.
-      if (async && !state.equals("done") && !state.equals("failed") && !state.equals("cancelled")) {
-        record.put("request", job.toJson());
-      }
-      return records.put(job.id(), with.apply(record))
-          .onFailure(err -> LOG.warning("could not store the record of job " + job.id() + ": " + err.getMessage()));
-    }
-
-    /** An event, numbered: stored (all of them, for late subscribers) and published, for asynchronous jobs. */
-    void emit(JsonObject event) {
-      if (!async) return;
-      event.put("seq", events.size() + 1);
-      events.add(event);
-      JsonArray snapshot = events.copy();
-      eventWrites = eventWrites.eventually(() -> records.putEvents(job.id(), snapshot))
-          .onSuccess(v -> vertx.eventBus().publish(eventsAddress(job.id()), event));
-    }
-
     /** A part of the job's tests, dispatched on its own. */
     final class Chunk {
-      final int index;
       final int offset;
       final JobRequest job;
       final Promise<JobResult> result = Promise.promise();
       boolean dispatched;
 
-      Chunk(int index, int offset, JobRequest job) {
-        this.index = index;
+      Chunk(int offset, JobRequest job) {
         this.offset = offset;
         this.job = job;
       }
@@ -311,10 +383,68 @@ public final class JobCoordinator {
         dispatcher.send(Dispatcher.Kind.RUN, job.language(), alsoServing(job), job.toJson(), timeout,
                 new DeliveryOptions().addHeader(WorkerVerticle.PROGRESS, progressAddress(nodes.selfId())))
             .map(JobResult::fromJson)
-            .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
-                && re.failureCode() == WorkerVerticle.JUDGE_ERROR
-                ? Future.succeededFuture(JobResult.judgeErrors(job, re.getMessage())) : Future.failedFuture(err))
+            // The runner failed under it (twice on one node, or its node died at each attempt): every test JE.
+            .recover(err -> failedWith(err, WorkerVerticle.JUDGE_ERROR)
+                ? Future.succeededFuture(JobResult.judgeErrors(job, err.getMessage())) : Future.failedFuture(err))
             .onComplete(result::tryComplete, result::tryFail);
+      }
+    }
+  }
+
+  /** A contest job: the contest API's run (or compile and run), followed case by case. */
+  private final class ContestRun extends Coordinated {
+    final JsonObject request;
+
+    ContestRun(String id, JsonObject request, int attempt, JsonArray events) {
+      super(id, true, attempt, events);
+      this.request = request;
+    }
+
+    @Override
+    String kind() {
+      return "contest";
+    }
+
+    @Override
+    JsonObject request() {
+      return request;
+    }
+
+    @Override
+    void start() {
+      runs.put(id, this);
+      writeRecord("running");
+      ContestService.Tracking tracking = new ContestService.Tracking(id, progressAddress(nodes.selfId()),
+          compiled -> emit(new JsonObject().put("type", "compiled").put("compile", compiled)));
+      contest.job(request, tracking).onComplete(ar -> {
+        if (ar.failed()) {
+          failed(ar.cause());
+          return;
+        }
+        ContestService.Reply reply = ar.result();
+        if (cancelled && reply.status() == 503) {
+          failed(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, WorkerVerticle.CANCELLED, "cancelled"));
+          return;
+        }
+        JsonObject done = new JsonObject();
+        if (reply.status() == 422) {
+          emit(new JsonObject().put("type", "compile_error").put("compile", reply.body()));
+        } else if (reply.body().getValue("results") instanceof JsonArray results) {
+          JsonObject counts = new JsonObject();
+          for (int i = 0; i < results.size(); i++) {
+            String status = results.getJsonObject(i).getString("status");
+            counts.put(status, counts.getInteger(status, 0) + 1);
+          }
+          done.put("summary", counts.put("total", results.size()));
+        }
+        finished(reply.status(), reply.body(), done);
+      });
+    }
+
+    @Override
+    void progress(int chunk, JsonObject p) {
+      if ("case".equals(p.getString("type"))) {
+        reportOnce(p.getInteger("index"), new JsonObject().put("type", "test").put("case", p.getJsonObject("result")));
       }
     }
   }

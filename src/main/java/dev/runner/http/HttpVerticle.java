@@ -261,6 +261,10 @@ public final class HttpVerticle extends VerticleBase {
         contestCall(ctx, body, request, contest::run);
         return;
       }
+      if (async && RunRequestParser.contestJob(request)) {
+        submitContest(ctx, body, request);
+        return;
+      }
       job = parser.parse(request, body.bytes());
     } catch (BadRequest e) {
       budget.release(held);
@@ -281,13 +285,8 @@ public final class HttpVerticle extends VerticleBase {
       coordinator.submit(job).onComplete(ar -> {
         pendingJobs--;
         budget.release(held);
-        if (ar.failed()) {
-          error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
-          return;
-        }
-        ctx.response().putHeader(HttpHeaders.LOCATION, "/jobs/" + job.id());
-        json(ctx, 202, new JsonObject().put("id", job.id()).put("state", "queued")
-            .put("events", "/jobs/" + job.id() + "/events"));
+        if (ar.failed()) error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
+        else accepted(ctx, job.id());
       });
       return;
     }
@@ -312,6 +311,28 @@ public final class HttpVerticle extends VerticleBase {
               ? "the job did not finish in time" : err.getMessage();
           error(ctx, 503, "the job could not be run: " + why);
         });
+  }
+
+  /** POST /jobs of a contest job: checked here (a wrong one gets its 4xx now), then run on; 202 with its id. */
+  private void submitContest(RoutingContext ctx, BodyReader.Body body, JsonObject request) {
+    ContestService.Reply invalid = contest.invalidJob(request);
+    if (invalid != null) {
+      budget.release(body.held());
+      json(ctx, invalid.status(), invalid.body());
+      return;
+    }
+    if (!admitted(ctx, body.held())) return;
+    coordinator.submitContest(request).onComplete(ar -> {
+      pendingJobs--;
+      budget.release(body.held());
+      if (ar.failed()) error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
+      else accepted(ctx, ar.result());
+    });
+  }
+
+  private static void accepted(RoutingContext ctx, String id) {
+    ctx.response().putHeader(HttpHeaders.LOCATION, "/jobs/" + id);
+    json(ctx, 202, new JsonObject().put("id", id).put("state", "queued").put("events", "/jobs/" + id + "/events"));
   }
 
   /**

@@ -56,6 +56,14 @@ final class RunRequestParser {
     return (req.containsKey("token") || req.containsKey("input_hash")) && !req.containsKey("code");
   }
 
+  /**
+   * Whether a POST /jobs body is a contest job: a run (as {@link #contestRun}), or a compile and run
+   * (the contest API's "lang" and "code", and an input hash); the interview's jobs say "language".
+   */
+  static boolean contestJob(JsonObject req) {
+    return contestRun(req) || (req.containsKey("input_hash") && !req.containsKey("language"));
+  }
+
   /** {@code req}: {@code body} decoded (its raw text gives non-string test values as sent). */
   JobRequest parse(JsonObject req, Buffer body) {
     RawTexts raw = new RawTexts(body);

@@ -84,7 +84,8 @@ public final class ContestRunner {
    * set's bytes, pinned on this node's disk for the run.
    */
   static Future<ContestJobs.Results> run(Vertx vertx, SandboxPool.Lease lease, Language lang, ContestJobs.Run job,
-                                         Programs.Program program, ContentCache.Pinned inputs, Future<Void> cancelled) {
+                                         Programs.Program program, ContentCache.Pinned inputs, Future<Void> cancelled,
+                                         Progress progress) {
     SupervisorClient sv = lease.sandbox().supervisor();
     boolean[] finished = {false}; // after this run the sandbox is another's: never abort that one
     cancelled.onComplete(v -> {
@@ -99,6 +100,7 @@ public final class ContestRunner {
     long offset = 0;
     for (int i = 0; i < sizes.length; i++) {
       long at = offset, size = sizes[i];
+      int index = i;
       String name = names.getString(i);
       offset += size;
       done = done.compose(v -> {
@@ -109,6 +111,7 @@ public final class ContestRunner {
         return sv.run(argv, stdin, limits, false, null, out).compose(r -> {
           if (r.aborted()) return Future.failedFuture(new JobCancelledException());
           results.add(result(name, r, lang, out, job.includeOutput()));
+          progress.caseJudged(index, results.get(index));
           return Future.succeededFuture();
         });
       });

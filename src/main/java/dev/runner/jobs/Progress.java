@@ -14,4 +14,7 @@ public interface Progress {
 
   /** {@code index}: the test's place in the job's list. */
   void tested(int index, TestOutcome outcome);
+
+  /** A contest run's case, judged; {@code index}: its place in the input set. */
+  default void caseJudged(int index, ContestJobs.CaseResult result) {}
 }

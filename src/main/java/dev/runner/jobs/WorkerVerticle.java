@@ -297,6 +297,11 @@ public final class WorkerVerticle extends VerticleBase {
       public void tested(int index, TestOutcome outcome) {
         vertx.eventBus().send(address, about.copy().put("type", "test").put("index", index).put("outcome", JsonObject.mapFrom(outcome)));
       }
+
+      @Override
+      public void caseJudged(int index, ContestJobs.CaseResult result) {
+        vertx.eventBus().send(address, about.copy().put("type", "case").put("index", index).put("result", JsonObject.mapFrom(result)));
+      }
     };
   }
 
@@ -347,7 +352,7 @@ public final class WorkerVerticle extends VerticleBase {
           pins.add(inputs);
           long largest = Arrays.stream(ContestRunner.sizes(inputs.entry())).max().orElse(0);
           return onLease(pool, lang, ContestRunner.sandboxMemoryBytes(job, program.bytes().length(), largest), job.deadlineMs(),
-              cancelled, lease -> ContestRunner.run(vertx, lease, lang, job, program, inputs, cancelled));
+              cancelled, lease -> ContestRunner.run(vertx, lease, lang, job, program, inputs, cancelled, progress(message)));
         }));
     ran.onComplete(ar -> {
       pins.forEach(ContentCache.Pinned::release);

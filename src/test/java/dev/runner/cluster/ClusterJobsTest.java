@@ -9,10 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.runner.TestEnvironment;
 import dev.runner.TestNode;
 import dev.runner.config.RunnerConfig;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ClientWebSocket;
-import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -57,29 +53,6 @@ class ClusterJobsTest {
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) throw new AssertionError("not within " + ms + " ms: " + what);
       Thread.sleep(50);
-    }
-  }
-
-  /** The events a WebSocket subscriber of the job gets, on {@code node}, until the socket closes. */
-  private static List<JsonObject> events(TestNode node, String id) throws Exception {
-    List<JsonObject> got = new ArrayList<>();
-    Promise<Void> closed = Promise.promise();
-    WebSocketClient client = node.vertx.createWebSocketClient();
-    try {
-      ClientWebSocket ws = client.webSocket();
-      ws.textMessageHandler(text -> {
-        synchronized (got) {
-          got.add(new JsonObject(text));
-        }
-      });
-      ws.closeHandler(v -> closed.tryComplete());
-      ws.connect(node.config.httpPort(), "127.0.0.1", "/jobs/" + id + "/events").await();
-      closed.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } finally {
-      client.close();
-    }
-    synchronized (got) {
-      return List.copyOf(got);
     }
   }
 
@@ -131,7 +104,7 @@ class ClusterJobsTest {
       assertEquals(202, accepted.statusCode(), accepted.bodyAsString());
       String id = accepted.bodyAsJsonObject().getString("id");
       assertEquals("/jobs/" + id, accepted.getHeader("location"));
-      List<JsonObject> live = events(c, id);
+      List<JsonObject> live = c.events(id);
       assertEquals("accepted", live.get(0).getString("type"), live.toString());
       assertEquals("done", live.get(live.size() - 1).getString("type"), live.toString());
       List<JsonObject> tests = live.stream().filter(e -> e.getString("type").equals("test")).toList();
@@ -148,7 +121,7 @@ class ClusterJobsTest {
       }
       for (int i = 0; i < live.size(); i++) assertEquals(i + 1, live.get(i).getInteger("seq"), live.toString());
       assertEquals(5, live.get(live.size() - 1).getJsonObject("summary").getInteger("passed"), live.toString());
-      assertEquals(live, events(a, id), "a late subscriber on A gets every event");
+      assertEquals(live, a.events(id), "a late subscriber on A gets every event");
       JsonObject record = get(a, "/jobs/" + id);
       assertEquals("done", record.getString("state"), record.encode());
       assertNull(record.getValue("request"), "the record does not show the code and hidden tests back");
@@ -159,7 +132,7 @@ class ClusterJobsTest {
       // 40 tests, chunks of at least 8: split over the free sandboxes of A and B, merged in the tests' order.
       HttpResponse<Buffer> big = c.client.post("/jobs").sendJsonObject(job("python", "print(input())", 40, true)).await();
       String bigId = big.bodyAsJsonObject().getString("id");
-      List<JsonObject> bigEvents = events(b, bigId);
+      List<JsonObject> bigEvents = b.events(bigId);
       assertEquals(40, bigEvents.stream().filter(e -> e.getString("type").equals("test")).count(), bigEvents.toString());
       JsonObject bigRecord = get(a, "/jobs/" + bigId);
       assertEquals(2, bigRecord.getInteger("chunks"), "one chunk per free sandbox (one on A, one on B): " + bigRecord.encode());

@@ -15,6 +15,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,6 +69,35 @@ class ContestApiTest {
 
   static String md5(String s) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void anAsynchronousCompileAndRunStreamsEachCaseAndKeepsItsResult() throws Exception {
+    String hash = input(node, "1 2", "20 22", "x");
+    JsonObject job = new JsonObject().put("lang", "cpp17").put("code", new JsonObject().put("main.cpp", SUM + "\n// " + UUID.randomUUID()))
+        .put("input_hash", hash).put("time_limit_ms", 1000);
+    String id = ok(post(node, "/jobs", job), 202).getString("id");
+    List<JsonObject> events = node.events(id);
+    assertEquals(List.of("accepted", "compiled", "test", "test", "test", "done"), events.stream().map(e -> e.getString("type")).toList(),
+        events.toString());
+    assertEquals(64, events.get(1).getJsonObject("compile").getString("token").length(), events.toString());
+    assertEquals(md5("42\n"), events.get(3).getJsonObject("case").getString("output_hash"), events.toString());
+    JsonObject done = events.get(5);
+    assertEquals(200, done.getInteger("status"), done.encode());
+    assertEquals(3, done.getJsonObject("summary").getInteger("OK"), done.encode());
+    JsonObject record = node.client.get("/jobs/" + id).send().await().bodyAsJsonObject();
+    assertEquals("done", record.getString("state"), record.encode());
+    assertEquals(3, record.getJsonObject("result").getJsonArray("results").size(), record.encode());
+
+    // A compile error is the job's result (422, as POST /compile/ answers); a wrong request is a 4xx at once.
+    String broken = ok(post(node, "/jobs", job.copy().put("code", new JsonObject().put("main.cpp", "int main() { nope; }"))), 202)
+        .getString("id");
+    List<JsonObject> failed = node.events(broken);
+    assertEquals("compile_error", failed.get(1).getString("type"), failed.toString());
+    assertEquals(422, failed.get(2).getInteger("status"), failed.toString());
+    JsonObject unknown = ok(post(node, "/jobs", job.copy().put("lang", "cobol")), 400);
+    assertTrue(unknown.getString("error").contains("cobol"), unknown.encode());
+    ok(post(node, "/jobs", job.copy().put("time_limit_ms", -1)), 400);
   }
 
   @Test

@@ -83,6 +83,16 @@ class GraderPollerTest {
       runs.add(request);
       return run.apply(request);
     }
+
+    @Override
+    public Reply invalidJob(JsonObject request) {
+      throw new UnsupportedOperationException("the grader poller sends no asynchronous job");
+    }
+
+    @Override
+    public Future<Reply> job(JsonObject request, Tracking tracking) {
+      throw new UnsupportedOperationException("the grader poller sends no asynchronous job");
+    }
   }
 
   static Future<ContestService.Reply> reply(int status, JsonObject body) {
