@@ -15,11 +15,17 @@ public record CacheSettings(Path dir, long maxBytes, Duration ttl, String host, 
     if (ttl.toSeconds() < 1) throw new IllegalArgumentException("ttl must be at least 1 s, got " + ttl);
   }
 
-  /** {@code runner.cache_dir}, {@code runner.max_cache_size_gb} (GiB, fractions allowed), {@code cache.ttl_s}, the cluster host, {@code cache.port}. */
+  /**
+   * {@code runner.cache_dir}, {@code runner.max_cache_size_gb} (GiB, fractions allowed), {@code
+   * cache.ttl_s}, the cluster host, {@code cache.port}. The node's files are in a dir of its sandbox
+   * label's under the cache dir: nodes sharing a host (and the file's cache_dir) never evict or
+   * delete as strays each other's files, and a node restarted with its label finds its own.
+   */
   public static CacheSettings of(RunnerConfig config) {
     RunnerConfig.RunnerSettings g = config.runner();
     long maxBytes = Math.max(1, (long) (g.maxCacheSizeGb() * (1L << 30)));
-    return new CacheSettings(g.cacheDir(), maxBytes, g.cacheTtl(), config.clusterHost(), g.cachePort());
+    return new CacheSettings(g.cacheDir().resolve(config.sandboxLabel()), maxBytes, g.cacheTtl(), config.clusterHost(),
+        g.cachePort());
   }
 
   public CacheSettings withMaxBytes(long bytes) {

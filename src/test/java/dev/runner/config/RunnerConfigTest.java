@@ -1,6 +1,7 @@
 package dev.runner.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -134,6 +135,32 @@ class RunnerConfigTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> RunnerConfig.from(new JsonObject("{\"cluster\":{\"bus_port\":-1}}"), env()));
     assertEquals("cluster.bus_port: must be an integer from 0 to 65535, got -1", e.getMessage());
+  }
+
+  /** The cluster's settings: defaults, the file's cluster group, the variables over it, an API-only node. */
+  @Test
+  void clusterSettings() {
+    RunnerConfig.ClusterSettings d = RunnerConfig.fromEnvironment(env()).cluster();
+    assertEquals(new RunnerConfig.ClusterSettings(Duration.ofSeconds(30), Duration.ofSeconds(3600), Duration.ofSeconds(5), 16, false), d);
+    JsonObject file = new JsonObject().put("cluster", new JsonObject().put("drain_timeout_s", 90).put("job_ttl_s", 60)
+        .put("failure_timeout_s", 3).put("chunk_tests", 50).put("api_only", true));
+    RunnerConfig c = RunnerConfig.from(file, env());
+    assertEquals(new RunnerConfig.ClusterSettings(Duration.ofSeconds(90), Duration.ofSeconds(60), Duration.ofSeconds(3), 50, true), c.cluster());
+    assertEquals(Map.of(), c.images(), "an API-only node runs no image");
+    assertEquals(Map.of(), c.languages());
+    assertTrue(c.allLanguages().containsKey("python"), "it still knows every language, to parse requests for the others");
+    RunnerConfig e = RunnerConfig.from(file, env("RUNNER_DRAIN_TIMEOUT_S", "0", "RUNNER_API_ONLY", "false"));
+    assertEquals(Duration.ZERO, e.cluster().drainTimeout());
+    assertFalse(e.cluster().apiOnly());
+    assertFalse(e.images().isEmpty());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.fromEnvironment(env("RUNNER_API_ONLY", "yes")));
+    assertEquals("RUNNER_API_ONLY: must be true or false, got \"yes\"", bad.getMessage());
+    bad = assertThrows(IllegalArgumentException.class,
+        () -> RunnerConfig.from(new JsonObject("{\"cluster\":{\"api_only\":1}}"), env()));
+    assertEquals("cluster.api_only: must be true or false, got 1", bad.getMessage());
+    bad = assertThrows(IllegalArgumentException.class, () -> RunnerConfig.fromEnvironment(env("RUNNER_CLUSTER_FAILURE_TIMEOUT_S", "1")));
+    assertEquals("RUNNER_CLUSTER_FAILURE_TIMEOUT_S: must be an integer from 2 to 600, got 1", bad.getMessage());
   }
 
   /** Kubernetes DNS discovery: unset by default, the file's cluster.kubernetes_service_dns, the variable over it. */

@@ -46,7 +46,7 @@ class ContestClusterTest {
       for (int i = 0; i < 4; i++) {
         assertEquals("OK", only(ContestApiTest.run(c, token, hash, new JsonObject())).getString("status"));
       }
-      Path cInputs = c.config.runner().cacheDir().resolve("input");
+      Path cInputs = dev.runner.cache.CacheSettings.of(c.config).dir().resolve("input");
       try (var files = Files.list(cInputs)) {
         List<String> names = files.map(f -> f.getFileName().toString()).toList();
         assertEquals(1, names.size(), "C fetched the input set once and keeps it: " + names);
