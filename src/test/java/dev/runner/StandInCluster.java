@@ -76,9 +76,9 @@ public final class StandInCluster {
     private final Map<String, JsonArray> events = new ConcurrentHashMap<>();
 
     @Override
-    public Future<Void> put(String id, JsonObject record) {
+    public Future<Boolean> put(String id, JsonObject record) {
       records.put(id, record.copy());
-      return Future.succeededFuture();
+      return Future.succeededFuture(true);
     }
 
     @Override
@@ -88,9 +88,9 @@ public final class StandInCluster {
     }
 
     @Override
-    public Future<Void> putEvents(String id, JsonArray all) {
+    public Future<Boolean> putEvents(String id, int attempt, JsonArray all) {
       events.put(id, all.copy());
-      return Future.succeededFuture();
+      return Future.succeededFuture(true);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
 import io.vertx.core.Future;
@@ -26,7 +27,7 @@ public final class JobRecords implements JobStore {
   public static final String EVENTS = "runner.jobs.events";
   private final Vertx vertx;
   private final IMap<String, HazelcastJsonValue> records;
-  private final IMap<String, String> events;
+  private final IMap<String, HazelcastJsonValue> events;
 
   public JobRecords(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
@@ -43,8 +44,37 @@ public final class JobRecords implements JobStore {
   }
 
   @Override
-  public Future<Void> put(String id, JsonObject record) {
-    return Future.fromCompletionStage(records.setAsync(id, new HazelcastJsonValue(record.encode())), vertx.getOrCreateContext());
+  public Future<Boolean> put(String id, JsonObject record) {
+    return write(records, id, record.getInteger("attempt"), record);
+  }
+
+  /** Stores {@code value} unless the entry holds a later attempt's (the job was adopted since): the answer says which. */
+  private Future<Boolean> write(IMap<String, HazelcastJsonValue> map, String id, int attempt, JsonObject value) {
+    return Future.fromCompletionStage(map.submitToKey(id, new LatestAttempt(attempt, value.encode())), vertx.getOrCreateContext());
+  }
+
+  /**
+   * Sets the entry to a value of attempt {@code attempt} unless it holds a later attempt's: a
+   * coordinator presumed dead, whose job a survivor adopted, changes nothing when it writes late.
+   * Runs on the entry's partition (and its backup), so the check and the write are one.
+   */
+  static final class LatestAttempt implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final int attempt;
+    private final String value;
+
+    LatestAttempt(int attempt, String value) {
+      this.attempt = attempt;
+      this.value = value;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
+      HazelcastJsonValue current = entry.getValue();
+      if (current != null && new JsonObject(current.getValue()).getInteger("attempt", 0) > attempt) return false;
+      entry.setValue(new HazelcastJsonValue(value));
+      return true;
+    }
   }
 
   @Override
@@ -54,14 +84,14 @@ public final class JobRecords implements JobStore {
   }
 
   @Override
-  public Future<Void> putEvents(String id, JsonArray all) {
-    return Future.fromCompletionStage(events.setAsync(id, all.encode()), vertx.getOrCreateContext());
+  public Future<Boolean> putEvents(String id, int attempt, JsonArray all) {
+    return write(events, id, attempt, new JsonObject().put("attempt", attempt).put("events", all));
   }
 
   @Override
   public Future<JsonArray> events(String id) {
     return Future.fromCompletionStage(events.getAsync(id), vertx.getOrCreateContext())
-        .map(v -> v == null ? new JsonArray() : new JsonArray(v));
+        .map(v -> v == null ? new JsonArray() : new JsonObject(v.getValue()).getJsonArray("events"));
   }
 
   @Override
@@ -69,7 +99,7 @@ public final class JobRecords implements JobStore {
     return vertx.executeBlocking(() -> {
       List<JsonObject> found = new ArrayList<>();
       for (Map.Entry<String, HazelcastJsonValue> e : records.entrySet(Predicates.and(
-          Predicates.equal("coordinator", node), Predicates.equal("async", true), Predicates.notEqual("state", "done")))) {
+          Predicates.equal("coordinator", node), Predicates.equal("async", true), Predicates.in("state", "queued", "running")))) {
         found.add(new JsonObject(e.getValue().getValue()));
       }
       return found;

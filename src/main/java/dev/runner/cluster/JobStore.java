@@ -7,12 +7,17 @@ import java.util.List;
 
 /** Where jobs' records and events are kept: {@link JobRecords} in the cluster. */
 public interface JobStore {
-  Future<Void> put(String id, JsonObject record);
+  /**
+   * Stores the record (its "attempt" says which run of the job wrote it) unless a later attempt's is
+   * stored: false then, and nothing changed.
+   */
+  Future<Boolean> put(String id, JsonObject record);
 
   /** The record, or null when there is none (never accepted, or expired). */
   Future<JsonObject> get(String id);
 
-  Future<Void> putEvents(String id, JsonArray all);
+  /** Stores the job's events so far, as {@link #put} does its record. */
+  Future<Boolean> putEvents(String id, int attempt, JsonArray all);
 
   /** The job's events so far (empty when none were stored). */
   Future<JsonArray> events(String id);

@@ -234,7 +234,12 @@ public final class JobCoordinator {
       // Kept until the job ends, so a survivor can run it again; a synchronous job's client is on this node.
       if (async && (state.equals("queued") || state.equals("running"))) record.put("request", request());
       return records.put(id, with.apply(describe(record)))
-          .onFailure(err -> LOG.warning("could not store the record of job " + id + ": " + err.getMessage()));
+          .onSuccess(stored -> {
+            // A later attempt owns the job (adopted while this node was presumed dead): this run's word is void.
+            if (!stored) LOG.warning("job " + id + " was adopted by another node; attempt " + attempt + " here is discarded");
+          })
+          .onFailure(err -> LOG.warning("could not store the record of job " + id + ": " + err.getMessage()))
+          .mapEmpty();
     }
 
     JsonObject describe(JsonObject record) {
@@ -247,8 +252,10 @@ public final class JobCoordinator {
       event.put("seq", events.size() + 1);
       events.add(event);
       JsonArray snapshot = events.copy();
-      eventWrites = eventWrites.eventually(() -> records.putEvents(id, snapshot))
-          .onSuccess(v -> vertx.eventBus().publish(eventsAddress(id), event));
+      eventWrites = eventWrites.transform(previous -> records.putEvents(id, attempt, snapshot))
+          .onSuccess(stored -> {
+            if (stored) vertx.eventBus().publish(eventsAddress(id), event);
+          }).mapEmpty();
     }
 
     /** Test {@code index}'s event, unless told already. */

@@ -97,6 +97,50 @@ class ClusterProcessTest {
     return true;
   }
 
+  /**
+   * An asynchronous job whose coordinating node (API-only: it runs none of it) is killed while the
+   * job runs: the surviving node adopts it from its record, runs it again and finishes it, once.
+   */
+  @Test
+  void aKilledCoordinatorsAsynchronousJobIsAdoptedAndFinished() throws Exception {
+    List<Integer> hzPorts = List.of(TestEnvironment.freePort(), TestEnvironment.freePort());
+    Map<String, String> shared = new HashMap<>();
+    shared.put("RUNNER_IMAGES", "python=" + TestEnvironment.image("python"));
+    shared.put("RUNNER_CLUSTER_FAILURE_TIMEOUT_S", "3");
+    shared.put("RUNNER_CLUSTER_NAME", TestEnvironment.label("runner-cluster-adopt"));
+    shared.put("RUNNER_CLUSTER_MEMBERS", hzPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
+    List<NodeProcess> nodes = new ArrayList<>();
+    try {
+      Map<String, String> env = new HashMap<>(shared);
+      env.put("RUNNER_CLUSTER_PORT", String.valueOf(hzPorts.get(0)));
+      NodeProcess worker = NodeProcess.start(env);
+      nodes.add(worker);
+      env = new HashMap<>(shared);
+      env.put("RUNNER_CLUSTER_PORT", String.valueOf(hzPorts.get(1)));
+      env.put("RUNNER_API_ONLY", "true");
+      NodeProcess coordinator = NodeProcess.start(env);
+      nodes.add(coordinator);
+      await("2 nodes, the worker's sandbox free", Duration.ofSeconds(60), () -> {
+        JsonArray list = coordinator.get("/nodes").body().getJsonArray("nodes");
+        return list.size() == 2 && list.stream().anyMatch(n -> ((JsonObject) n).getJsonObject("free").getInteger("python", 0) > 0);
+      });
+      JsonObject job = sleepy("adopted", 1);
+      JsonArray visible = job.getJsonObject("tests").getJsonArray("visible");
+      visible.add(visible.getJsonObject(0).copy()).add(visible.getJsonObject(0).copy());
+      NodeProcess.Response accepted = coordinator.post("/jobs", job);
+      assertEquals(202, accepted.status(), accepted.bodyText());
+      String id = accepted.body().getString("id");
+      await("the job runs", Duration.ofSeconds(10), () -> "running".equals(worker.get("/jobs/" + id).body().getString("state")));
+      coordinator.kill9();
+      await("the job is done", Duration.ofSeconds(60), () -> "done".equals(worker.get("/jobs/" + id).body().getString("state")));
+      JsonObject record = worker.get("/jobs/" + id).body();
+      assertEquals(2, record.getInteger("attempt"), "run again by the survivor: " + record.encode());
+      assertEquals(3, record.getJsonObject("result").getJsonObject("summary").getInteger("passed"), record.encode());
+    } finally {
+      nodes.forEach(NodeProcess::close);
+    }
+  }
+
   @Test
   void jobsGoWhereSandboxesAreFreeAndSurviveKilledJoiningAndDrainedNodes() throws Exception {
     List<Integer> hzPorts = List.of(TestEnvironment.freePort(), TestEnvironment.freePort(), TestEnvironment.freePort(),
