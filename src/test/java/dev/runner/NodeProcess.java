@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -252,21 +251,7 @@ public final class NodeProcess implements AutoCloseable {
       Sandbox.removeLeftovers(vertx, TestEnvironment.podman(vertx), TestEnvironment.stateDir(), sandboxLabel).await();
     } finally {
       vertx.close().await();
-      deleteTree(tempDir);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var paths = Files.walk(dir)) { // walk does not follow links
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-          // best effort
-        }
-      });
-    } catch (IOException ignored) {
-      // gone already
+      TestEnvironment.deleteTree(tempDir);
     }
   }
 

@@ -3,9 +3,6 @@ package dev.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.runner.podman.PodmanClient;
-import dev.runner.sandbox.SandboxSpec;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -47,7 +44,7 @@ class NodeProcessTest {
       assertEquals(137, b.waitFor(Duration.ofSeconds(30)), "128 + SIGKILL");
       assertFalse(ProcessHandle.of(bPid).map(ProcessHandle::isAlive).orElse(false), "B's process is gone");
       b.close(); // B's containers outlive it: close removes them
-      assertEquals(List.of(), containers(b.sandboxLabel()), "B's containers");
+      assertEquals(List.of(), TestEnvironment.containers(b.sandboxLabel()), "B's containers");
 
       long termed = System.nanoTime();
       a.term();
@@ -58,17 +55,7 @@ class NodeProcessTest {
     } finally {
       nodes.forEach(NodeProcess::close); // B's a second time: close is idempotent
     }
-    for (NodeProcess node : nodes) assertEquals(List.of(), containers(node.sandboxLabel()), node.sandboxLabel());
-  }
-
-  private static List<String> containers(String label) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      PodmanClient podman = TestEnvironment.podman(vertx);
-      return podman.listByLabel(SandboxSpec.LABEL, label).await();
-    } finally {
-      vertx.close().await();
-    }
+    for (NodeProcess node : nodes) assertEquals(List.of(), TestEnvironment.containers(node.sandboxLabel()), node.sandboxLabel());
   }
 
   private static void log(String what, long since) {

@@ -93,7 +93,7 @@ public final class TestEnvironment {
   }
 
   /** Deletes a dir and everything under it, links themselves and never what they point to; best effort. */
-  private static void deleteTree(Path dir) {
+  static void deleteTree(Path dir) {
     try (var paths = Files.walk(dir)) { // walk does not follow links
       paths.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {
@@ -117,11 +117,15 @@ public final class TestEnvironment {
 
   /** Fails if a closed node left any container behind. */
   public static void assertNoSandboxesLeft(RunnerConfig config) {
+    List<String> left = containers(config.sandboxLabel());
+    if (!left.isEmpty()) throw new AssertionError("containers left behind by " + config.sandboxLabel() + ": " + left);
+  }
+
+  /** The containers with this sandbox label, as Podman lists them now. */
+  public static List<String> containers(String label) {
     Vertx vertx = Vertx.vertx();
     try {
-      PodmanClient podman = podman(vertx);
-      List<String> left = podman.listByLabel(SandboxSpec.LABEL, config.sandboxLabel()).await();
-      if (!left.isEmpty()) throw new AssertionError("containers left behind by " + config.sandboxLabel() + ": " + left);
+      return podman(vertx).listByLabel(SandboxSpec.LABEL, label).await();
     } finally {
       vertx.close().await();
     }

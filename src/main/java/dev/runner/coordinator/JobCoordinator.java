@@ -150,9 +150,7 @@ public final class JobCoordinator {
    * this node is the first survivor (by id), from their records, as the next attempt.
    */
   private void adoptOrphans(NodeInfo dead) {
-    String first = nodes.nodes().stream().map(NodeInfo::id).filter(id -> !id.equals(dead.id()))
-        .min(String::compareTo).orElse(nodes.selfId());
-    if (!first.equals(nodes.selfId())) return;
+    if (!nodes.firstSurvivor(dead, n -> true)) return;
     records.orphansOf(dead.id()).onSuccess(orphans -> orphans.forEach(record -> {
       String id = record.getString("id");
       int attempt = record.getInteger("attempt", 1) + 1;

@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The asynchronous jobs' routes (POST /jobs is {@link HttpVerticle}'s, with POST /run): a job's
@@ -26,36 +27,34 @@ final class JobsApi {
     this.coordinator = coordinator;
   }
 
-  /** GET /jobs/{id}: the record (state, attempt, ...) and, once done, the result POST /run would have given. */
-  void describe(RoutingContext ctx) {
+  /** The job's record to {@code then}, or the 404 (no such job) or 503 (the map unreadable) answered here. */
+  private void withRecord(RoutingContext ctx, Consumer<JsonObject> then) {
     String id = ctx.pathParam("id");
     coordinator.records().get(id).onComplete(ar -> {
-      if (ar.failed()) {
-        HttpVerticle.error(ctx, 503, "the job's record could not be read: " + ar.cause().getMessage());
-      } else if (ar.result() == null) {
-        HttpVerticle.error(ctx, 404, "no job '" + id + "' (never accepted, or its record expired)");
-      } else {
-        JsonObject record = ar.result();
-        record.remove("request"); // the submitted code and hidden tests are not shown back
-        HttpVerticle.json(ctx, 200, record);
-      }
+      if (ar.failed()) HttpVerticle.error(ctx, 503, "the job's record could not be read: " + ar.cause().getMessage());
+      else if (ar.result() == null) HttpVerticle.error(ctx, 404, "no job '" + id + "' (never accepted, or its record expired)");
+      else then.accept(ar.result());
+    });
+  }
+
+  /** GET /jobs/{id}: the record (state, attempt, ...) and, once done, the result POST /run would have given. */
+  void describe(RoutingContext ctx) {
+    withRecord(ctx, record -> {
+      record.remove("request"); // the submitted code and hidden tests are not shown back
+      HttpVerticle.json(ctx, 200, record);
     });
   }
 
   /** DELETE /jobs/{id}: cancels a job that has not ended; its sandboxes are freed. */
   void cancel(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    coordinator.records().get(id).onComplete(ar -> {
-      if (ar.failed()) {
-        HttpVerticle.error(ctx, 503, "the job's record could not be read: " + ar.cause().getMessage());
-      } else if (ar.result() == null) {
-        HttpVerticle.error(ctx, 404, "no job '" + id + "' (never accepted, or its record expired)");
-      } else if (ENDED.contains(ar.result().getString("state"))) {
-        HttpVerticle.error(ctx, 409, "job '" + id + "' has ended already (" + ar.result().getString("state") + ")");
-      } else {
-        coordinator.cancel(id);
-        HttpVerticle.json(ctx, 202, new JsonObject().put("id", id).put("state", "cancelling"));
+    withRecord(ctx, record -> {
+      String id = record.getString("id"), state = record.getString("state");
+      if (ENDED.contains(state)) {
+        HttpVerticle.error(ctx, 409, "job '" + id + "' has ended already (" + state + ")");
+        return;
       }
+      coordinator.cancel(id);
+      HttpVerticle.json(ctx, 202, new JsonObject().put("id", id).put("state", "cancelling"));
     });
   }
 
@@ -65,21 +64,14 @@ final class JobsApi {
    * live ones; the socket closes after the {@code done} event.
    */
   void events(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
     if (!"websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
       HttpVerticle.error(ctx, 400, "GET /jobs/{id}/events is a WebSocket: send Upgrade: websocket");
       return;
     }
     ctx.request().pause(); // the upgrade waits for the record's look-up
-    coordinator.records().get(id).onComplete(ar -> {
-      if (ar.failed() || ar.result() == null) {
-        ctx.request().resume();
-        if (ar.failed()) HttpVerticle.error(ctx, 503, "the job's record could not be read: " + ar.cause().getMessage());
-        else HttpVerticle.error(ctx, 404, "no job '" + id + "' (never accepted, or its record expired)");
-        return;
-      }
-      if (!ar.result().getBoolean("async", false)) {
-        ctx.request().resume();
+    withRecord(ctx, record -> {
+      String id = record.getString("id");
+      if (!record.getBoolean("async", false)) {
         HttpVerticle.error(ctx, 409, "job '" + id + "' was run by POST /run, whose response carries its results; "
             + "events are kept for POST /jobs");
         return;

@@ -216,9 +216,7 @@ public final class WorkerVerticle extends VerticleBase {
   private void removeSandboxesOf(NodeInfo dead) {
     String here = PODMAN_HOST + ":" + config.podmanSocket();
     if (!here.equals(dead.podmanHost())) return;
-    String first = registry.nodes().stream().filter(n -> here.equals(n.podmanHost()) && !n.id().equals(dead.id()))
-        .map(NodeInfo::id).min(String::compareTo).orElse(registry.selfId());
-    if (!first.equals(registry.selfId())) return;
+    if (!registry.firstSurvivor(dead, n -> here.equals(n.podmanHost()))) return;
     LOG.info("node " + dead.id() + " left without leaving; removing its sandboxes (label " + dead.sandboxLabel() + ")");
     Sandbox.removeLeftovers(vertx, podman, java.nio.file.Path.of(dead.stateDir()), dead.sandboxLabel())
         .onFailure(err -> LOG.warning("could not remove the sandboxes of node " + dead.id() + ": " + err.getMessage()))

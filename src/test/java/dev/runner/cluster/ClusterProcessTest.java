@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runner.NodeProcess;
 import dev.runner.TestEnvironment;
-import dev.runner.podman.PodmanClient;
-import dev.runner.sandbox.SandboxSpec;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -74,16 +71,6 @@ class ClusterProcessTest {
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) throw new AssertionError("not within " + limit + ": " + what);
       Thread.sleep(100);
-    }
-  }
-
-  private static List<String> containers(String label) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      PodmanClient podman = TestEnvironment.podman(vertx);
-      return podman.listByLabel(SandboxSpec.LABEL, label).await();
-    } finally {
-      vertx.close().await();
     }
   }
 
@@ -187,7 +174,7 @@ class ClusterProcessTest {
       b.kill9();
       assertAllPassed(answers, inputs);
       await("A sees 2 nodes", Duration.ofSeconds(30), () -> a.get("/health").body().getInteger("nodes") == 2);
-      await("B's containers removed by a survivor", Duration.ofSeconds(30), () -> containers(b.sandboxLabel()).isEmpty());
+      await("B's containers removed by a survivor", Duration.ofSeconds(30), () -> TestEnvironment.containers(b.sandboxLabel()).isEmpty());
 
       // D joins while 30 jobs run: it takes some of them.
       inputs.clear();
@@ -216,11 +203,11 @@ class ClusterProcessTest {
       assertAllPassed(List.of(held), List.of("drained"));
       assertEquals(0, d.waitFor(Duration.ofSeconds(60)), "D's exit code after SIGTERM:\n" + d.logTail());
       assertFalse(d.isAlive());
-      assertEquals(List.of(), containers(d.sandboxLabel()), "D's sandboxes");
+      assertEquals(List.of(), TestEnvironment.containers(d.sandboxLabel()), "D's sandboxes");
       await("A sees 2 nodes", Duration.ofSeconds(30), () -> a.get("/health").body().getInteger("nodes") == 2);
     } finally {
       nodes.forEach(NodeProcess::close);
     }
-    for (NodeProcess node : nodes) assertEquals(List.of(), containers(node.sandboxLabel()), node.sandboxLabel());
+    for (NodeProcess node : nodes) assertEquals(List.of(), TestEnvironment.containers(node.sandboxLabel()), node.sandboxLabel());
   }
 }

@@ -8,7 +8,6 @@ import dev.runner.TestEnvironment;
 import dev.runner.cluster.Dispatcher;
 import dev.runner.cache.ContentCache;
 import dev.runner.config.RunnerConfig;
-import dev.runner.jobs.ContestJobs;
 import dev.runner.jobs.Programs;
 import dev.runner.jobs.WorkerVerticle;
 import io.vertx.core.Future;

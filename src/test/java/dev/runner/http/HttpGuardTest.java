@@ -10,8 +10,6 @@ import dev.runner.TestEnvironment;
 import dev.runner.cluster.Dispatcher;
 import dev.runner.jobs.WorkerVerticle;
 import dev.runner.config.RunnerConfig;
-import dev.runner.contest.ContestApi;
-import dev.runner.metrics.RunnerMetrics;
 import dev.runner.jobs.JobRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runner.config.RunnerConfig;
-import dev.runner.contest.ContestApi;
 import dev.runner.StandInCluster;
 import dev.runner.jobs.WorkerVerticle;
-import dev.runner.metrics.RunnerMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
