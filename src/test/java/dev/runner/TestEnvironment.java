@@ -10,11 +10,13 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /** What `./runner test` hands the tests: Podman's socket, the state dir and the images it built. */
 public final class TestEnvironment {
@@ -74,6 +76,26 @@ public final class TestEnvironment {
     else env.remove("RUNNER_SANDBOX_LABEL");
     env.putAll(overrides);
     return RunnerConfig.fromEnvironment(env);
+  }
+
+  /**
+   * A member of a test's cluster: {@code shared} (its cluster name and members) and {@code own}
+   * settings, on its own Hazelcast port, a sandbox of each of its images.
+   */
+  public static RunnerConfig member(Map<String, String> shared, int hazelcastPort, Map<String, String> own) {
+    Map<String, String> env = new HashMap<>(shared);
+    env.put("RUNNER_CLUSTER_PORT", String.valueOf(hazelcastPort));
+    env.putAll(own);
+    return node(1, env);
+  }
+
+  /** Waits until {@code condition} holds, polling; fails naming {@code what} after {@code limit}. */
+  public static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("not within " + limit + ": " + what);
+      Thread.sleep(20);
+    }
   }
 
   /** This JVM's cache dirs, one per node, deleted when the JVM exits. */

@@ -13,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,21 +42,6 @@ class ClusterJobsTest {
   private static final String PY_ECHO = "import time\ns = input()\ntime.sleep(0.3)\nprint(s)\n";
   private static final String JS_ECHO = "const s = require('fs').readFileSync(0, 'utf8'); process.stdout.write(s);";
 
-  private static RunnerConfig member(Map<String, String> env, int port, Map<String, String> own) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("RUNNER_CLUSTER_PORT", String.valueOf(port));
-    e.putAll(own);
-    return TestEnvironment.node(1, e);
-  }
-
-  private static void await(String what, long ms, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("not within " + ms + " ms: " + what);
-      Thread.sleep(50);
-    }
-  }
-
   private static JsonObject get(TestNode node, String path) {
     return node.client.get(path).send().await().bodyAsJsonObject();
   }
@@ -72,13 +58,13 @@ class ClusterJobsTest {
     String python = "python=" + TestEnvironment.image("python");
     List<TestNode> started = new ArrayList<>();
     try {
-      TestNode a = TestNode.start(member(env, ports[0], Map.of("RUNNER_IMAGES", python + ",javascript=" + TestEnvironment.image("javascript"))));
+      TestNode a = TestNode.start(TestEnvironment.member(env, ports[0], Map.of("RUNNER_IMAGES", python + ",javascript=" + TestEnvironment.image("javascript"))));
       started.add(a);
-      TestNode b = TestNode.start(member(env, ports[1], Map.of("RUNNER_IMAGES", python)));
+      TestNode b = TestNode.start(TestEnvironment.member(env, ports[1], Map.of("RUNNER_IMAGES", python)));
       started.add(b);
-      TestNode c = TestNode.start(member(env, ports[2], Map.of("RUNNER_API_ONLY", "true")));
+      TestNode c = TestNode.start(TestEnvironment.member(env, ports[2], Map.of("RUNNER_API_ONLY", "true")));
       started.add(c);
-      await("C lists 3 nodes", 20_000, () -> get(c, "/nodes").getInteger("count") == 3);
+      TestEnvironment.await("C lists 3 nodes", Duration.ofMillis(20_000), () -> get(c, "/nodes").getInteger("count") == 3);
       JsonObject health = get(c, "/health");
       assertEquals(3, health.getInteger("nodes"), health.encode());
       assertEquals(new JsonArray().add("javascript").add("python"), health.getJsonArray("languages"), health.encode());
@@ -149,12 +135,12 @@ class ClusterJobsTest {
       String slow = "import time\ntime.sleep(8)\nprint(input())\n";
       String cancelled = a.client.post("/jobs").sendJsonObject(job("python", slow, 3, false).put("timeout_seconds", 10))
           .await().bodyAsJsonObject().getString("id");
-      await("the slow job runs", 10_000, () -> get(c, "/nodes").getJsonArray("nodes").stream()
+      TestEnvironment.await("the slow job runs", Duration.ofMillis(10_000), () -> get(c, "/nodes").getJsonArray("nodes").stream()
           .mapToInt(n -> ((JsonObject) n).getInteger("running")).sum() == 1);
       HttpResponse<Buffer> deleted = c.client.delete("/jobs/" + cancelled).send().await();
       assertEquals(202, deleted.statusCode(), deleted.bodyAsString());
-      await("the cancelled job's record says so", 5_000, () -> "cancelled".equals(get(b, "/jobs/" + cancelled).getString("state")));
-      await("no job runs", 5_000, () -> get(c, "/nodes").getJsonArray("nodes").stream()
+      TestEnvironment.await("the cancelled job's record says so", Duration.ofMillis(5_000), () -> "cancelled".equals(get(b, "/jobs/" + cancelled).getString("state")));
+      TestEnvironment.await("no job runs", Duration.ofMillis(5_000), () -> get(c, "/nodes").getJsonArray("nodes").stream()
           .mapToInt(n -> ((JsonObject) n).getInteger("running")).sum() == 0);
       assertEquals(409, c.client.delete("/jobs/" + cancelled).send().await().statusCode());
       assertEquals(404, c.client.delete("/jobs/no-such-job").send().await().statusCode());
@@ -163,7 +149,7 @@ class ClusterJobsTest {
       assertEquals(400, notUpgraded.statusCode(), notUpgraded.bodyAsString());
 
       // Records expire job_ttl_s (4 s here) after their last change.
-      await("the first job's record expired", 15_000, () -> c.client.get("/jobs/" + id).send().await().statusCode() == 404);
+      TestEnvironment.await("the first job's record expired", Duration.ofMillis(15_000), () -> c.client.get("/jobs/" + id).send().await().statusCode() == 404);
     } finally {
       for (int i = started.size() - 1; i >= 0; i--) started.get(i).close();
     }

@@ -66,14 +66,6 @@ class ClusterProcessTest {
     return byNode;
   }
 
-  private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("not within " + limit + ": " + what);
-      Thread.sleep(100);
-    }
-  }
-
   /** Every node lists two free Python sandboxes (pools full, entries published). */
   private static boolean allFree(NodeProcess any, int nodes) {
     JsonArray list = any.get("/nodes").body().getJsonArray("nodes");
@@ -107,7 +99,7 @@ class ClusterProcessTest {
       env.put("RUNNER_API_ONLY", "true");
       NodeProcess coordinator = NodeProcess.start(env);
       nodes.add(coordinator);
-      await("2 nodes, the worker's sandbox free", Duration.ofSeconds(60), () -> {
+      TestEnvironment.await("2 nodes, the worker's sandbox free", Duration.ofSeconds(60), () -> {
         JsonArray list = coordinator.get("/nodes").body().getJsonArray("nodes");
         return list.size() == 2 && list.stream().anyMatch(n -> ((JsonObject) n).getJsonObject("free").getInteger("python", 0) > 0);
       });
@@ -117,9 +109,9 @@ class ClusterProcessTest {
       NodeProcess.Response accepted = coordinator.post("/jobs", job);
       assertEquals(202, accepted.status(), accepted.bodyText());
       String id = accepted.body().getString("id");
-      await("the job runs", Duration.ofSeconds(10), () -> "running".equals(worker.get("/jobs/" + id).body().getString("state")));
+      TestEnvironment.await("the job runs", Duration.ofSeconds(10), () -> "running".equals(worker.get("/jobs/" + id).body().getString("state")));
       coordinator.kill9();
-      await("the job is done", Duration.ofSeconds(60), () -> "done".equals(worker.get("/jobs/" + id).body().getString("state")));
+      TestEnvironment.await("the job is done", Duration.ofSeconds(60), () -> "done".equals(worker.get("/jobs/" + id).body().getString("state")));
       JsonObject record = worker.get("/jobs/" + id).body();
       assertEquals(2, record.getInteger("attempt"), "run again by the survivor: " + record.encode());
       assertEquals(3, record.getJsonObject("result").getJsonObject("summary").getInteger("passed"), record.encode());
@@ -147,7 +139,7 @@ class ClusterProcessTest {
         nodes.add(NodeProcess.start(env));
       }
       NodeProcess a = nodes.get(0), b = nodes.get(1), c = nodes.get(2);
-      await("3 nodes with 2 free sandboxes each", Duration.ofSeconds(60), () -> allFree(a, 3));
+      TestEnvironment.await("3 nodes with 2 free sandboxes each", Duration.ofSeconds(60), () -> allFree(a, 3));
 
       // Six 1.5 s jobs at once on A: two on each node, none waiting while a sandbox is free elsewhere.
       Map<String, Long> before = completed(a);
@@ -173,8 +165,8 @@ class ClusterProcessTest {
       Thread.sleep(1_500);
       b.kill9();
       assertAllPassed(answers, inputs);
-      await("A sees 2 nodes", Duration.ofSeconds(30), () -> a.get("/health").body().getInteger("nodes") == 2);
-      await("B's containers removed by a survivor", Duration.ofSeconds(30), () -> TestEnvironment.containers(b.sandboxLabel()).isEmpty());
+      TestEnvironment.await("A sees 2 nodes", Duration.ofSeconds(30), () -> a.get("/health").body().getInteger("nodes") == 2);
+      TestEnvironment.await("B's containers removed by a survivor", Duration.ofSeconds(30), () -> TestEnvironment.containers(b.sandboxLabel()).isEmpty());
 
       // D joins while 30 jobs run: it takes some of them.
       inputs.clear();
@@ -197,14 +189,14 @@ class ClusterProcessTest {
 
       // SIGTERM on D with a 3 s job it holds: the job is answered, D leaves and exits 0, its sandboxes gone.
       CompletableFuture<HttpResponse<String>> held = post(d, sleepy("drained", 3));
-      await("D's job runs", Duration.ofSeconds(10), () -> a.get("/nodes").body().getJsonArray("nodes").stream()
+      TestEnvironment.await("D's job runs", Duration.ofSeconds(10), () -> a.get("/nodes").body().getJsonArray("nodes").stream()
           .mapToInt(n -> ((JsonObject) n).getInteger("running")).sum() > 0);
       d.term();
       assertAllPassed(List.of(held), List.of("drained"));
       assertEquals(0, d.waitFor(Duration.ofSeconds(60)), "D's exit code after SIGTERM:\n" + d.logTail());
       assertFalse(d.isAlive());
       assertEquals(List.of(), TestEnvironment.containers(d.sandboxLabel()), "D's sandboxes");
-      await("A sees 2 nodes", Duration.ofSeconds(30), () -> a.get("/health").body().getInteger("nodes") == 2);
+      TestEnvironment.await("A sees 2 nodes", Duration.ofSeconds(30), () -> a.get("/health").body().getInteger("nodes") == 2);
     } finally {
       nodes.forEach(NodeProcess::close);
     }

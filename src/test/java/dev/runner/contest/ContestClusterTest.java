@@ -31,8 +31,8 @@ class ContestClusterTest {
     TestNode b = null, c = null;
     try {
       String token, hash;
-      try (TestNode a = TestNode.start(member(env, ports[0]))) {
-        b = TestNode.start(member(env, ports[1]));
+      try (TestNode a = TestNode.start(TestEnvironment.member(env, ports[0], Map.of()))) {
+        b = TestNode.start(TestEnvironment.member(env, ports[1], Map.of()));
         assertEquals(2, b.client.get("/health").send().await().bodyAsJsonObject().getInteger("nodes"));
         token = ContestApiTest.compile(a, "cpp17", new JsonObject().put("main.cpp", ContestApiTest.SUM + "\n// " + UUID.randomUUID()));
         hash = ContestApiTest.input(a, "20 22");
@@ -40,7 +40,7 @@ class ContestClusterTest {
       }
       // A, which compiled the program and received the input, is gone: B has copies of both.
       assertEquals(ContestApiTest.md5("42\n"), only(ContestApiTest.run(b, token, hash, new JsonObject())).getString("output_hash"));
-      c = TestNode.start(member(env, ports[2]));
+      c = TestNode.start(TestEnvironment.member(env, ports[2], Map.of()));
       assertEquals(2, c.client.get("/health").send().await().bodyAsJsonObject().getInteger("nodes"), "B and C: A left");
       // Jobs go round the workers of B and C: some run on C, which fetches the bytes from B and keeps them.
       for (int i = 0; i < 4; i++) {
@@ -55,12 +55,6 @@ class ContestClusterTest {
       if (c != null) c.close();
       if (b != null) b.close();
     }
-  }
-
-  private static dev.runner.config.RunnerConfig member(Map<String, String> env, int port) {
-    Map<String, String> own = new java.util.HashMap<>(env);
-    own.put("RUNNER_CLUSTER_PORT", String.valueOf(port));
-    return TestEnvironment.node(1, own);
   }
 
   private static JsonObject only(JsonArray results) {
