@@ -73,7 +73,7 @@ public final class StandInCluster {
   /** Job records in a map. */
   static final class MemoryJobs implements JobStore {
     private final Map<String, JsonObject> records = new ConcurrentHashMap<>();
-    private final Map<String, JsonArray> events = new ConcurrentHashMap<>();
+    private final Map<String, JsonObject> events = new ConcurrentHashMap<>();
 
     @Override
     public Future<Boolean> put(String id, JsonObject record) {
@@ -88,14 +88,21 @@ public final class StandInCluster {
     }
 
     @Override
-    public Future<Boolean> putEvents(String id, int attempt, JsonArray all) {
-      events.put(id, all.copy());
+    public Future<Boolean> putEvent(String id, int attempt, int seq, JsonObject event) {
+      events.put(id + "#" + seq, event.copy());
       return Future.succeededFuture(true);
     }
 
     @Override
-    public Future<JsonArray> events(String id) {
-      return Future.succeededFuture(events.getOrDefault(id, new JsonArray()).copy());
+    public Future<JsonArray> events(String id, int fromSeq) {
+      JsonArray found = new JsonArray();
+      for (int seq = fromSeq; events.containsKey(id + "#" + seq); seq++) found.add(events.get(id + "#" + seq).copy());
+      return Future.succeededFuture(found);
+    }
+
+    @Override
+    public Future<JsonObject> claim(String id, String dead, String self) {
+      return Future.succeededFuture(null); // one node: no survivor to claim anything
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.runner.cluster;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -46,8 +47,9 @@ public final class Dispatcher {
 
   /** No live node serves the language (a client's mistake or a cluster without it: a 4xx). */
   public static final class Unserved extends RuntimeException {
-    public Unserved(String language) {
-      super("no node of the cluster serves " + language, null, false, false);
+    public Unserved(String language, List<String> alsoServing) {
+      super("no node of the cluster serves " + language
+          + (alsoServing.isEmpty() ? "" : " and " + String.join(", ", alsoServing) + " (its checker's language) together"), null, false, false);
     }
   }
 
@@ -98,8 +100,13 @@ public final class Dispatcher {
     return send.answer.future();
   }
 
-  /** One job's sending, over its attempts. */
+  /**
+   * One job's sending, over its attempts, all on the sender's context: requests go from it, their
+   * replies come back on it, and a failover (told on the registry's context) is moved onto it, so the
+   * answer completes where the sender, which may touch its own state in its handlers, runs.
+   */
   private final class Send {
+    final Context context = vertx.getOrCreateContext();
     final Kind kind;
     final String language;
     final List<String> alsoServing;
@@ -120,7 +127,7 @@ public final class Dispatcher {
     void attempt(int attempt) {
       List<NodeInfo> serving = nodes.nodes().stream().filter(n -> fits(n, language, alsoServing)).toList();
       if (serving.isEmpty()) {
-        answer.fail(new Unserved(alsoServing.isEmpty() ? language : language + " with " + String.join(", ", alsoServing)));
+        answer.fail(new Unserved(language, alsoServing));
         return;
       }
       String self = nodes.selfId();
@@ -138,7 +145,7 @@ public final class Dispatcher {
       NodeInfo target = queue ? shortest : free.next();
       Promise<JsonObject> reply = Promise.promise();
       // Its node's leaving, noticed by Hazelcast, gives the attempt up: the job is sent again.
-      Runnable failOver = () -> reply.tryFail(new NodeLost(target.id()));
+      Runnable failOver = () -> context.runOnContext(v -> reply.tryFail(new NodeLost(target.id())));
       inFlight.computeIfAbsent(target.id(), id -> ConcurrentHashMap.newKeySet()).add(failOver);
       DeliveryOptions delivery = new DeliveryOptions(options).setSendTimeout(timeoutMs)
           .addHeader(QUEUE, queue ? "yes" : "no").addHeader(ATTEMPT, String.valueOf(attempt));

@@ -17,6 +17,11 @@ public record NodeInfo(String id, String http, Map<String, String> languages, Ma
                        Map<String, Integer> free, Map<String, Integer> busy, int running, int queued, long jobsCompleted, boolean draining,
                        String sandboxLabel, String stateDir, String podmanHost, long updatedMs) {
 
+  /** What is known of a node that left without an entry (it removed its own when leaving cleanly). */
+  public static NodeInfo gone(String id) {
+    return new NodeInfo(id, null, Map.of(), Map.of(), Map.of(), Map.of(), 0, 0, 0, true, null, null, null, 0);
+  }
+
   public boolean serves(String language) {
     return languages.containsKey(language);
   }

@@ -25,6 +25,8 @@ public final class NodeRegistry implements Nodes {
   public static final String MAP = "runner.nodes";
   /** The member attribute in which Vert.x's cluster manager keeps its node id (not Hazelcast's member UUID). */
   private static final String NODE_ID = "__vertx.nodeId";
+  /** How long a dead node's entry stays after its leaving was told (its sandboxes' removal reads it first). */
+  private static final long ENTRY_GRACE_MS = 30_000;
   private final Vertx vertx;
   private final HazelcastClusterManager manager;
   private final HazelcastInstance hz;
@@ -47,10 +49,14 @@ public final class NodeRegistry implements Nodes {
       public void memberRemoved(MembershipEvent event) {
         String id = event.getMember().getAttribute(NODE_ID);
         if (id == null) return;
+        // A node that left cleanly removed its entry first: its id alone is told (its jobs still fail over).
         String last = nodes.get(id);
-        if (last == null) return; // it left cleanly, or never registered
-        NodeInfo info = NodeInfo.fromJson(last);
+        NodeInfo info = last != null ? NodeInfo.fromJson(last) : NodeInfo.gone(id);
         leftListeners.forEach(l -> l.accept(info));
+        // A dead node's entry goes after its listeners read it, removed by one survivor.
+        if (last != null) vertx.setTimer(ENTRY_GRACE_MS, t -> {
+          if (firstSurvivor(info, n -> true)) remove(id);
+        });
       }
     });
   }

@@ -228,6 +228,7 @@ public final class ContestApi implements ContestService {
     return compile(parts[0], tracking).compose(compiled -> {
       if (compiled.status() != 200) return Future.succeededFuture(compiled);
       tracking.compiled().accept(compiled.body());
+      if (tracking.cancelled().getAsBoolean()) return Future.succeededFuture(error(WorkerVerticle.CANCELLED, "cancelled"));
       return run(parts[1].put("token", compiled.body().getString("token")), tracking);
     });
   }

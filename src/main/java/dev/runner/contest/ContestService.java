@@ -30,11 +30,13 @@ public interface ContestService {
 
   /**
    * How an asynchronous job (POST /jobs) follows its contest work: the job's id (which its
-   * cancellation names), where the worker sends each case's result as it is judged, and what is
-   * told of the compile of a compile and run (its 200 body) before the run starts.
+   * cancellation names), where the worker sends each case's result as it is judged, what is told
+   * of the compile of a compile and run (its 200 body) before the run starts, and whether the job
+   * was cancelled meanwhile (then the run is not started: 499).
    */
-  record Tracking(String jobId, String progressAddress, java.util.function.Consumer<JsonObject> compiled) {
-    public static final Tracking NONE = new Tracking(null, null, c -> {});
+  record Tracking(String jobId, String progressAddress, java.util.function.Consumer<JsonObject> compiled,
+                  java.util.function.BooleanSupplier cancelled) {
+    public static final Tracking NONE = new Tracking(null, null, c -> {}, () -> false);
 
     String idOr(String fresh) {
       return jobId != null ? jobId : fresh;

@@ -93,9 +93,10 @@ public final class JobCoordinator {
     return runs.size();
   }
 
-  /** Whether some live node can run the job: it serves its language (and its checker's). */
-  public boolean served(JobRequest job) {
-    return dispatcher.served(job.language(), alsoServing(job));
+  /** Null when some live node can run the job (it serves its language, and its checker's); else why not. */
+  public Dispatcher.Unserved unserved(JobRequest job) {
+    List<String> also = alsoServing(job);
+    return dispatcher.served(job.language(), also) ? null : new Dispatcher.Unserved(job.language(), also);
   }
 
   /** A custom checker runs on the job's node, which must serve the checker's language too. */
@@ -105,28 +106,37 @@ public final class JobCoordinator {
 
   /** Runs a job and answers with its merged result (the synchronous POST /run). */
   public Future<JobResult> run(JobRequest job) {
-    InterviewRun run = new InterviewRun(job, false, 1, new JsonArray());
+    InterviewRun run = new InterviewRun(job, false, 1, 0);
     run.start();
     return run.result.future();
   }
 
-  /** Accepts an asynchronous interview job: completes once its record is stored; the job runs on. */
-  public Future<Void> submit(JobRequest job) {
-    return accepted(new InterviewRun(job, true, 1, new JsonArray()),
-        new JsonObject().put("language", job.language()).put("tests", job.tests().size()));
+  /**
+   * Accepts an asynchronous interview job: completes once its record is stored; the job runs on,
+   * and {@code ended} runs when it has ended (or at once, when it could not be recorded).
+   */
+  public Future<Void> submit(JobRequest job, Runnable ended) {
+    return accepted(new InterviewRun(job, true, 1, 0),
+        new JsonObject().put("language", job.language()).put("tests", job.tests().size()), ended);
   }
 
   /**
    * Accepts an asynchronous contest job (a run, or "lang" and "code" to compile first, checked by
-   * {@link ContestService#invalidJob}); returns its id once its record is stored.
+   * {@link ContestService#invalidJob}); returns its id once its record is stored; {@code ended} as
+   * for {@link #submit}.
    */
-  public Future<String> submitContest(JsonObject request) {
-    ContestRun run = new ContestRun(UUID.randomUUID().toString(), request, 1, new JsonArray());
-    return accepted(run, new JsonObject().put("kind", "contest")).map(run.id);
+  public Future<String> submitContest(JsonObject request, Runnable ended) {
+    ContestRun run = new ContestRun(UUID.randomUUID().toString(), request, 1, 0);
+    return accepted(run, new JsonObject().put("kind", "contest"), ended).map(run.id);
   }
 
-  private Future<Void> accepted(Coordinated run, JsonObject about) {
-    return run.writeRecord("queued").onSuccess(v -> {
+  private Future<Void> accepted(Coordinated run, JsonObject about, Runnable ended) {
+    run.ended.future().onComplete(v -> ended.run());
+    return run.writeRecord("queued").onComplete(ar -> {
+      if (ar.failed()) {
+        run.ended.tryComplete();
+        return;
+      }
       run.emit(about.put("type", "accepted").put("id", run.id));
       run.start();
     });
@@ -137,12 +147,12 @@ public final class JobCoordinator {
     vertx.eventBus().publish(JobRequest.CANCEL_ADDRESS, new JsonObject().put("id", id));
   }
 
-  /** A worker's word on a job or a chunk of one ("<id>#<chunk>"). */
+  /** A worker's word on a job or a part of one ("<id>#a<attempt>#<chunk>"); a stale attempt's part is no part of it. */
   private void progress(JsonObject p) {
     String part = p.getString("job", "");
     int hash = part.indexOf('#');
     Coordinated run = runs.get(hash < 0 ? part : part.substring(0, hash));
-    if (run != null) run.progress(hash < 0 ? 0 : Integer.parseInt(part.substring(hash + 1)), p);
+    if (run != null) run.progress(part, p);
   }
 
   /**
@@ -150,24 +160,26 @@ public final class JobCoordinator {
    * this node is the first survivor (by id), from their records, as the next attempt.
    */
   private void adoptOrphans(NodeInfo dead) {
-    if (!nodes.firstSurvivor(dead, n -> true)) return;
-    records.orphansOf(dead.id()).onSuccess(orphans -> orphans.forEach(record -> {
-      String id = record.getString("id");
-      int attempt = record.getInteger("attempt", 1) + 1;
-      LOG.info("adopting job " + id + " of node " + dead.id() + " (attempt " + attempt + ")");
-      records.events(id).onSuccess(events -> {
+    records.orphansOf(dead.id()).onSuccess(orphans -> orphans.forEach(orphan -> {
+      String id = orphan.getString("id");
+      // Every survivor may try; the claim, made where the record lives, lets one run it.
+      records.claim(id, dead.id(), nodes.selfId()).compose(record -> record == null ? Future.succeededFuture()
+          : records.events(id, 1).map(events -> {
+        int attempt = record.getInteger("attempt");
+        LOG.info("adopting job " + id + " of node " + dead.id() + " (attempt " + attempt + ")");
         JsonObject request = record.getJsonObject("request");
-        Coordinated run = "contest".equals(record.getString("kind")) ? new ContestRun(id, request, attempt, events)
-            : new InterviewRun(JobRequest.fromJson(request), true, attempt, events);
+        Coordinated run = "contest".equals(record.getString("kind")) ? new ContestRun(id, request, attempt, events.size())
+            : new InterviewRun(JobRequest.fromJson(request), true, attempt, events.size());
         if (attempt > Dispatcher.MAX_ATTEMPTS) {
           run.failed(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, Dispatcher.JUDGE_ERROR,
               "the job's coordinating node left the cluster " + (attempt - 1) + " times"));
-          return;
+          return null;
         }
         run.emit(new JsonObject().put("type", "restarted").put("attempt", attempt)
             .put("reason", "node " + dead.id() + " left the cluster; the job runs again, its earlier test events are void"));
         run.start();
-      });
+        return null;
+      })).onFailure(err -> LOG.warning("could not adopt job " + id + " of node " + dead.id() + ": " + err.getMessage()));
     })).onFailure(err -> LOG.warning("could not read the jobs of node " + dead.id() + ": " + err.getMessage()));
   }
 
@@ -181,17 +193,20 @@ public final class JobCoordinator {
     final boolean async;
     final int attempt;
     final long created = System.currentTimeMillis();
-    final JsonArray events;
+    /** Completes when the job has ended, whichever way. */
+    final Promise<Void> ended = Promise.promise();
     /** The tests (or cases) already told as events: each is told once, even when an attempt runs it again. */
     final BitSet reported = new BitSet();
     Future<Void> eventWrites = Future.succeededFuture();
+    /** Events told so far (an adopted job's from before, too): the next one's seq is one more. */
+    int seq;
     boolean cancelled;
 
-    Coordinated(String id, boolean async, int attempt, JsonArray events) {
+    Coordinated(String id, boolean async, int attempt, int seq) {
       this.id = id;
       this.async = async;
       this.attempt = attempt;
-      this.events = events;
+      this.seq = seq;
     }
 
     abstract void start();
@@ -201,24 +216,35 @@ public final class JobCoordinator {
     /** What survives this node for an adopter: the request, checked already. */
     abstract JsonObject request();
 
-    abstract void progress(int chunk, JsonObject p);
+    /** {@code part}: the id of the job (or chunk) the worker ran. */
+    abstract void progress(String part, JsonObject p);
 
     void cancel() {
       cancelled = true;
     }
 
-    /** Its answer: the record says done, with the HTTP status and body the synchronous call gives. */
+    /**
+     * Its answer: the record says done, with the HTTP status (and, for an asynchronous job, the body)
+     * the synchronous call gives; the done event follows the record, so a subscriber told "done"
+     * reads the result.
+     */
     void finished(int status, JsonObject result, JsonObject doneEvent) {
-      runs.remove(id);
-      writeRecord("done", r -> r.put("status", status).put("result", result));
-      emit(doneEvent.put("type", "done").put("state", "done").put("status", status));
+      end("done", r -> async ? r.put("status", status).put("result", result) : r.put("status", status),
+          doneEvent.put("status", status));
     }
 
     void failed(Throwable err) {
-      runs.remove(id);
       String state = cancelled || failedWith(err, WorkerVerticle.CANCELLED) ? "cancelled" : "failed";
-      writeRecord(state, r -> r.put("error", String.valueOf(err.getMessage())));
-      emit(new JsonObject().put("type", "done").put("state", state).put("error", String.valueOf(err.getMessage())));
+      String why = String.valueOf(err.getMessage());
+      end(state, r -> r.put("error", why), new JsonObject().put("error", why));
+    }
+
+    private void end(String state, UnaryOperator<JsonObject> with, JsonObject doneEvent) {
+      runs.remove(id);
+      writeRecord(state, with).onComplete(v -> {
+        emit(doneEvent.put("type", "done").put("state", state));
+        ended.tryComplete();
+      });
     }
 
     Future<Void> writeRecord(String state) {
@@ -244,13 +270,15 @@ public final class JobCoordinator {
       return record;
     }
 
-    /** An event, numbered: stored (all of them, for late subscribers) and published, for asynchronous jobs. */
+    /**
+     * An event, numbered: stored (one entry each, for late subscribers), then published, in order,
+     * for asynchronous jobs.
+     */
     void emit(JsonObject event) {
       if (!async) return;
-      event.put("seq", events.size() + 1);
-      events.add(event);
-      JsonArray snapshot = events.copy();
-      eventWrites = eventWrites.transform(previous -> records.putEvents(id, attempt, snapshot))
+      int n = ++seq;
+      event.put("seq", n);
+      eventWrites = eventWrites.transform(previous -> records.putEvent(id, attempt, n, event))
           .onSuccess(stored -> {
             if (stored) vertx.eventBus().publish(eventsAddress(id), event);
           }).mapEmpty();
@@ -269,9 +297,10 @@ public final class JobCoordinator {
     final JobRequest job;
     final List<Chunk> chunks = new ArrayList<>();
     final Promise<JobResult> result = Promise.promise();
+    boolean compiledTold;
 
-    InterviewRun(JobRequest job, boolean async, int attempt, JsonArray events) {
-      super(job.id(), async, attempt, events);
+    InterviewRun(JobRequest job, boolean async, int attempt, int seq) {
+      super(job.id(), async, attempt, seq);
       this.job = job;
     }
 
@@ -295,16 +324,18 @@ public final class JobCoordinator {
       runs.put(id, this);
       split();
       writeRecord("running");
-      // A compiled language's first chunk builds the program; the others start when it is in the cache.
+      // A compiled language's first chunk builds the program; the others start when it is in the cache
+      // (its compiled progress), or when it ended without saying so (a judge error: they try for themselves).
       boolean waitForProgram = config.allLanguages().get(job.language()).compiled() && chunks.size() > 1;
       chunks.get(0).dispatch();
-      if (!waitForProgram) chunks.subList(1, chunks.size()).forEach(Chunk::dispatch);
+      if (waitForProgram) chunks.get(0).result.future().onComplete(ar -> others(ar.succeeded() ? ar.result().compile() : null));
+      else others(null);
       Future.all(chunks.stream().map(c -> c.result.future()).toList()).onComplete(ar -> {
         if (ar.succeeded()) {
           JobResult merged = merged();
-          JsonObject response = RunResponse.of(job, merged);
-          finished(200, response, new JsonObject().put("summary", response.getJsonObject("summary"))
-              .put("execution", response.getJsonObject("execution")));
+          JsonObject response = async ? RunResponse.of(job, merged) : null;
+          finished(200, response, response == null ? new JsonObject() : new JsonObject()
+              .put("summary", response.getJsonObject("summary")).put("execution", response.getJsonObject("execution")));
           result.tryComplete(merged);
         } else {
           failed(ar.cause());
@@ -325,15 +356,34 @@ public final class JobCoordinator {
       int free = nodes.nodes().stream().filter(node -> !node.draining()).mapToInt(node -> node.freeFor(job.language())).sum();
       int count = Math.max(1, Math.min(n / config.cluster().chunkTests(), free));
       if (count == 1) {
-        chunks.add(new Chunk(0, job));
+        chunks.add(new Chunk(0, attempt == 1 ? job : new JobRequest(partId(0), job.language(), job.code(), job.entrypoint(),
+            job.tests(), job.timeoutMs(), job.memoryMb(), job.checker())));
         return;
       }
       for (int c = 0, from = 0; c < count; c++) {
         int to = from + (n - from) / (count - c);
-        chunks.add(new Chunk(from, new JobRequest(job.id() + "#" + c, job.language(), job.code(), job.entrypoint(),
+        chunks.add(new Chunk(from, new JobRequest(partId(c), job.language(), job.code(), job.entrypoint(),
             job.tests().subList(from, to), job.timeoutMs(), job.memoryMb(), job.checker())));
         from = to;
       }
+    }
+
+    /** A chunk's id: the job's, its attempt's (a stale attempt's progress and cancellation are told apart), its place. */
+    String partId(int chunk) {
+      return job.id() + "#a" + attempt + "#" + chunk;
+    }
+
+    /**
+     * The chunks after the first: sent, unless the first says the program did not compile; then
+     * their tests get the same compile error here, without compiling it again.
+     */
+    void others(CompileOutcome compiled) {
+      List<Chunk> rest = chunks.subList(1, chunks.size());
+      if (compiled == null || compiled.ok()) {
+        rest.forEach(Chunk::dispatch);
+        return;
+      }
+      rest.forEach(c -> c.result.tryComplete(JobResult.compileErrors(c.job, compiled)));
     }
 
     JobResult merged() {
@@ -344,17 +394,25 @@ public final class JobCoordinator {
     }
 
     @Override
-    void progress(int chunk, JsonObject p) {
-      if (chunk >= chunks.size()) return;
-      if ("compiled".equals(p.getString("type")) && chunk == 0) {
+    void progress(String part, JsonObject p) {
+      Chunk chunk = chunks.stream().filter(c -> c.job.id().equals(part)).findFirst().orElse(null);
+      if (chunk == null) return;
+      if ("compiled".equals(p.getString("type")) && chunk.offset == 0) {
         CompileOutcome outcome = p.getJsonObject("compile").mapTo(CompileOutcome.class);
-        emit(new JsonObject().put("type", outcome.ok() ? "compiled" : "compile_error").put("compile", RunResponse.compile(outcome)));
-        chunks.subList(1, chunks.size()).forEach(Chunk::dispatch);
+        if (!compiledTold) {
+          compiledTold = true;
+          emit(new JsonObject().put("type", outcome.ok() ? "compiled" : "compile_error").put("compile", RunResponse.compile(outcome)));
+        }
+        if (outcome.ok()) others(outcome);
       } else if ("test".equals(p.getString("type"))) {
-        int at = chunks.get(chunk).offset + p.getInteger("index");
+        int at = chunk.offset + p.getInteger("index");
         if (at >= job.tests().size()) return;
         TestOutcome outcome = p.getJsonObject("outcome").mapTo(TestOutcome.class);
-        reportOnce(at, new JsonObject().put("type", "test").put("test", RunResponse.test(job.tests().get(at), outcome)));
+        // The client sent the test's input and expected output: an event carries what the run gave.
+        JsonObject test = RunResponse.test(job.tests().get(at), outcome);
+        test.remove("input");
+        test.remove("expected_output");
+        reportOnce(at, new JsonObject().put("type", "test").put("test", test));
       }
     }
 
@@ -400,8 +458,8 @@ public final class JobCoordinator {
   private final class ContestRun extends Coordinated {
     final JsonObject request;
 
-    ContestRun(String id, JsonObject request, int attempt, JsonArray events) {
-      super(id, true, attempt, events);
+    ContestRun(String id, JsonObject request, int attempt, int seq) {
+      super(id, true, attempt, seq);
       this.request = request;
     }
 
@@ -420,14 +478,14 @@ public final class JobCoordinator {
       runs.put(id, this);
       writeRecord("running");
       ContestService.Tracking tracking = new ContestService.Tracking(id, progressAddress(nodes.selfId()),
-          compiled -> emit(new JsonObject().put("type", "compiled").put("compile", compiled)));
+          compiled -> emit(new JsonObject().put("type", "compiled").put("compile", compiled)), () -> cancelled);
       contest.job(request, tracking).onComplete(ar -> {
         if (ar.failed()) {
           failed(ar.cause());
           return;
         }
         ContestService.Reply reply = ar.result();
-        if (cancelled && reply.status() == 503) {
+        if (cancelled && (reply.status() == 503 || reply.status() == WorkerVerticle.CANCELLED)) {
           failed(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, WorkerVerticle.CANCELLED, "cancelled"));
           return;
         }
@@ -447,7 +505,7 @@ public final class JobCoordinator {
     }
 
     @Override
-    void progress(int chunk, JsonObject p) {
+    void progress(String part, JsonObject p) {
       if ("case".equals(p.getString("type"))) {
         reportOnce(p.getInteger("index"), new JsonObject().put("type", "test").put("case", p.getJsonObject("result")));
       }

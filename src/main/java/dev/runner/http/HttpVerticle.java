@@ -38,14 +38,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The public API. It reads and validates a request, sends the job on the event bus to the workers of
- * its language and turns their reply into the seed's response. It never touches a container.
+ * The public API. It reads and validates a request, hands the job to the {@link JobCoordinator}
+ * (which sends it, in chunks if large, to nodes with free sandboxes) and turns the result into the
+ * seed's response; POST /jobs answers at once and the job runs on ({@link JobsApi}). It never
+ * touches a container.
  *
  * <p>What a client can hold is bounded: connections ({@link ConnectionGuard}: a cap, and a timeout on
  * sending headers), body bytes ({@link BodyReader}, {@link BodyBudget}: counted as they arrive, with
  * timeouts) and jobs (RUNNER_MAX_PENDING, taken once a body is complete and valid). A job's slot and
- * bytes are held until its worker replies, even when its client went away: the work goes on until the
- * worker hears the cancellation, and it must keep counting until then.
+ * bytes are held until it ends (a synchronous one's answer, an asynchronous one's last event), even
+ * when its client went away: the work goes on until the workers hear the cancellation, and it must
+ * keep counting until then.
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
@@ -108,7 +111,8 @@ public final class HttpVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(WorkerVerticle.HEALTH_ADDRESS, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000))
         .onSuccess(reply -> {
           JsonObject w = reply.body();
-          boolean ok = w.getBoolean("can_run_jobs") && !draining;
+          // An API-only node runs nothing itself: it is healthy while it answers.
+          boolean ok = (w.getBoolean("can_run_jobs") || config.cluster().apiOnly()) && !draining;
           json(ctx, ok ? 200 : 503, h.put("status", draining ? "draining" : ok ? "healthy" : "unhealthy").put("jobs_completed", w.getLong("jobs_completed"))
               .put("current_jobs", w.getInteger("current_jobs")).put("jobs_queued", w.getInteger("jobs_queued"))
               .put("sandboxes", w.getJsonObject("sandboxes")));
@@ -217,8 +221,7 @@ public final class HttpVerticle extends VerticleBase {
                            Function<JsonObject, Future<ContestService.Reply>> call) {
     if (!admitted(ctx, body.held())) return;
     call.apply(request).onComplete(ar -> {
-      pendingJobs--;
-      budget.release(body.held());
+      released(body.held());
       reply(ctx, ar);
     });
   }
@@ -275,16 +278,16 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(e);
       return;
     }
-    if (!coordinator.served(job)) {
+    Dispatcher.Unserved unserved = coordinator.unserved(job);
+    if (unserved != null) {
       budget.release(held);
-      error(ctx, 400, new Dispatcher.Unserved(job.language()).getMessage());
+      error(ctx, 400, unserved.getMessage());
       return;
     }
     if (!admitted(ctx, held)) return;
     if (async) {
-      coordinator.submit(job).onComplete(ar -> {
-        pendingJobs--;
-        budget.release(held);
+      // It holds its place (and its bytes' worth) until it ends, as a synchronous job does until its answer.
+      coordinator.submit(job, () -> released(held)).onComplete(ar -> {
         if (ar.failed()) error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
         else accepted(ctx, job.id());
       });
@@ -298,8 +301,7 @@ public final class HttpVerticle extends VerticleBase {
     coordinator.run(job)
         .onComplete(reply -> {
           replied[0] = true;
-          pendingJobs--;
-          budget.release(held);
+          released(held);
         })
         .onSuccess(result -> json(ctx, 200, RunResponse.of(job, result)))
         .onFailure(err -> {
@@ -322,12 +324,16 @@ public final class HttpVerticle extends VerticleBase {
       return;
     }
     if (!admitted(ctx, body.held())) return;
-    coordinator.submitContest(request).onComplete(ar -> {
-      pendingJobs--;
-      budget.release(body.held());
+    coordinator.submitContest(request, () -> released(body.held())).onComplete(ar -> {
       if (ar.failed()) error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
       else accepted(ctx, ar.result());
     });
+  }
+
+  /** A job this node held has ended: its place and its bytes are free. */
+  private void released(long held) {
+    pendingJobs--;
+    budget.release(held);
   }
 
   private static void accepted(RoutingContext ctx, String id) {

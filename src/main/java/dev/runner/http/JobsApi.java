@@ -7,8 +7,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -81,32 +79,49 @@ final class JobsApi {
     });
   }
 
-  /** Live events are held until the stored ones are sent, then passed on in order, each once. */
+  /** How often a subscriber reads the stored events anyway: a live event published before its subscription reached the publisher is not lost. */
+  private static final long CATCH_UP_MS = 2_000;
+
+  /**
+   * Sends the job's events in seq order, each once: the stored ones first, then the live ones; a
+   * live event ahead of the next one expected (some were missed) and a periodic check read the
+   * stored events from there. Closes the socket after "done".
+   */
   private void stream(ServerWebSocket ws, String id) {
-    List<JsonObject> early = new ArrayList<>();
-    int[] sent = {0};
-    boolean[] caughtUp = {false};
+    int[] next = {1};
+    boolean[] reading = {false};
+    Runnable catchUp = new Runnable() {
+      @Override
+      public void run() {
+        if (reading[0] || ws.isClosed()) return;
+        reading[0] = true;
+        coordinator.records().events(id, next[0]).onComplete(ar -> {
+          reading[0] = false;
+          if (ar.failed()) {
+            ws.close((short) 1011, "the job's events could not be read");
+            return;
+          }
+          for (int i = 0; i < ar.result().size(); i++) send(ws, ar.result().getJsonObject(i), next);
+        });
+      }
+    };
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(JobCoordinator.eventsAddress(id), m -> {
-      if (caughtUp[0]) send(ws, m.body(), sent);
-      else early.add(m.body());
+      if (m.body().getInteger("seq", 0) == next[0]) send(ws, m.body(), next);
+      else if (m.body().getInteger("seq", 0) > next[0]) catchUp.run();
     });
-    ws.closeHandler(v -> consumer.unregister());
+    long timer = vertx.setPeriodic(CATCH_UP_MS, t -> catchUp.run());
+    ws.closeHandler(v -> {
+      vertx.cancelTimer(timer);
+      consumer.unregister();
+    });
     ws.handler(frame -> {}); // a client's frames mean nothing here
-    consumer.completion()
-        .compose(v -> coordinator.records().events(id))
-        .onSuccess(stored -> {
-          for (int i = 0; i < stored.size(); i++) send(ws, stored.getJsonObject(i), sent);
-          early.forEach(e -> send(ws, e, sent));
-          caughtUp[0] = true;
-        })
-        .onFailure(err -> ws.close((short) 1011, "the job's events could not be read"));
+    consumer.completion().onComplete(v -> catchUp.run());
   }
 
-  /** Sends an event not sent yet (by seq); closes the socket after the last one. */
-  private static void send(ServerWebSocket ws, JsonObject event, int[] sent) {
-    int seq = event.getInteger("seq", 0);
-    if (seq <= sent[0] || ws.isClosed()) return;
-    sent[0] = seq;
+  /** Sends the event if it is the next one; closes the socket after the last one. */
+  private static void send(ServerWebSocket ws, JsonObject event, int[] next) {
+    if (event.getInteger("seq", 0) != next[0] || ws.isClosed()) return;
+    next[0]++;
     ws.writeTextMessage(event.encode());
     if ("done".equals(event.getString("type"))) ws.close((short) 1000, "done");
   }

@@ -27,6 +27,18 @@ public record JobResult(List<TestOutcome> tests, CompileOutcome compile, Compile
     return of(job.tests().stream().map(t -> TestOutcome.notRun(t.id(), Verdict.JE, "", false, "the runner failed: " + why)).toList(), null);
   }
 
+  /**
+   * Every test CE after {@code compiled} failed (for the tests of a job's later chunks, whose first
+   * chunk compiled the code): a visible test shows the compiler's message, as the first chunk's do.
+   */
+  public static JobResult compileErrors(JobRequest job, CompileOutcome compiled) {
+    String output = compiled.output() == null ? "" : compiled.output();
+    String shown = output.substring(0, Math.min(output.length(), Limits.RETURNED_OUTPUT));
+    boolean truncated = compiled.outputTruncated() || shown.length() < output.length();
+    return of(job.tests().stream().map(t -> t.hidden() ? TestOutcome.notRun(t.id(), Verdict.CE, "", false, compiled.error())
+        : TestOutcome.notRun(t.id(), Verdict.CE, shown, truncated, compiled.error())).toList(), compiled);
+  }
+
   /** What travels on the event bus: this record mapped by Vert.x's Jackson integration. */
   public JsonObject toJson() {
     return JsonObject.mapFrom(this);

@@ -34,12 +34,16 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Takes jobs from the event bus (one address per language it has an image for), runs each on a
- * leased sandbox and replies with the per-test outcomes. A job whose sandbox broke under it (not
- * a verdict: Podman or the supervisor failed) is retried once on a fresh sandbox; otherwise the
- * reply is a failure with 503, so the caller never waits forever. A cancellation (its client went
- * away) drops a waiting job from the line and aborts a running one; its sandbox goes back, reset.
- * Every job it ends, and its pools' sizes, go into the node's {@link RunnerMetrics}.
+ * Takes jobs from the event bus (its node's own addresses, one per kind of job and language it has
+ * an image for), runs each on a leased sandbox and replies with the per-test outcomes. It takes a
+ * job only if it can start it now, unless the dispatcher asks it to queue it (no node could), and
+ * none while draining. A job whose sandbox broke under it (not a verdict: Podman or the supervisor
+ * failed) is retried once on a fresh sandbox, then fails with {@link #JUDGE_ERROR} (every test JE);
+ * no sandbox in time is {@link #UNAVAILABLE}, so the caller never waits forever. A cancellation drops
+ * a waiting job from the line and aborts a running one; its sandbox goes back, reset. It publishes
+ * the node's entry in the {@link NodeRegistry} as its sandboxes change, and removes the sandboxes of
+ * a dead node that shared its Podman. Every job it ends, and its pools' sizes, go into the node's
+ * {@link RunnerMetrics}.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(WorkerVerticle.class.getName());
@@ -76,6 +80,8 @@ public final class WorkerVerticle extends VerticleBase {
   private final Map<String, SandboxPool> pools = new HashMap<>();
   private final Map<String, SandboxPool> checkerPools = new HashMap<>();
   private final Map<String, Promise<Void>> running = new HashMap<>();
+  /** Recent cancellations, by the id they name, with when they came. */
+  private final Map<String, Long> cancelledAt = new HashMap<>();
   private final RunnerMetrics metrics;
   private final ContentCache cache;
   private final Programs programs;
@@ -149,13 +155,17 @@ public final class WorkerVerticle extends VerticleBase {
    * immediate, so the dispatcher offers the job to the next node.
    */
   private boolean admitted(Message<JsonObject> message, SandboxPool pool) {
+    if (cancelled(message.body().getString("id"))) {
+      message.fail(CANCELLED, "cancelled");
+      return false;
+    }
     if (draining) {
       message.fail(Dispatcher.DRAINING, "the node is draining");
       return false;
     }
     if (!"yes".equals(message.headers().get(Dispatcher.QUEUE)) && freeNow(pool) == 0) {
       message.fail(Dispatcher.BUSY, "no free sandbox");
-      publish(); // the dispatcher's picture was stale
+      schedulePublish(); // the dispatcher's picture was stale
       return false;
     }
     schedulePublish();
@@ -215,12 +225,14 @@ public final class WorkerVerticle extends VerticleBase {
    */
   private void removeSandboxesOf(NodeInfo dead) {
     String here = PODMAN_HOST + ":" + config.podmanSocket();
-    if (!here.equals(dead.podmanHost())) return;
+    if (!here.equals(dead.podmanHost()) || dead.sandboxLabel() == null) return;
+    // A live node with that label (restarted at once on the same port) owns those containers now.
+    if (registry.nodes().stream().anyMatch(n -> !n.id().equals(dead.id()) && here.equals(n.podmanHost())
+        && dead.sandboxLabel().equals(n.sandboxLabel()))) return;
     if (!registry.firstSurvivor(dead, n -> here.equals(n.podmanHost()))) return;
     LOG.info("node " + dead.id() + " left without leaving; removing its sandboxes (label " + dead.sandboxLabel() + ")");
     Sandbox.removeLeftovers(vertx, podman, java.nio.file.Path.of(dead.stateDir()), dead.sandboxLabel())
-        .onFailure(err -> LOG.warning("could not remove the sandboxes of node " + dead.id() + ": " + err.getMessage()))
-        .eventually(() -> registry.remove(dead.id()));
+        .onFailure(err -> LOG.warning("could not remove the sandboxes of node " + dead.id() + ": " + err.getMessage()));
   }
 
   /** Takes no more jobs (and says so to the cluster); completes when the running ones have ended, or after {@code timeoutMs}. */
@@ -230,15 +242,30 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /**
-   * Every worker hears every cancellation; the one holding the job acts. A job reaches its worker
-   * before its cancellation does: both come from the same sender over the same connection.
+   * Every worker hears every cancellation; the one holding the job acts. The cancellation may come
+   * before the job does (from another node than its sender's, or before a re-sent chunk arrives):
+   * it is kept a while, and a job it names is refused on arrival.
    */
   private void cancel(String id) {
     if (id == null) return;
-    // A job run in chunks runs here as "<id>#<chunk>": the job's cancellation ends them all.
+    cancelledAt.put(id, System.currentTimeMillis());
     running.forEach((running, job) -> {
-      if (running.equals(id) || running.startsWith(id + "#")) job.tryComplete();
+      if (names(id, running)) job.tryComplete();
     });
+  }
+
+  /** A job run in chunks runs here as "<id>#a<attempt>#<chunk>": the job's cancellation (or its attempt's) ends them all. */
+  private static boolean names(String cancelled, String job) {
+    return job.equals(cancelled) || job.startsWith(cancelled + "#");
+  }
+
+  /** How long a cancellation is kept for a job that has not arrived yet. */
+  static final long CANCELLATION_KEPT_MS = 60_000;
+
+  private boolean cancelled(String jobId) {
+    long now = System.currentTimeMillis();
+    cancelledAt.values().removeIf(at -> now - at > CANCELLATION_KEPT_MS);
+    return jobId != null && cancelledAt.keySet().stream().anyMatch(c -> names(c, jobId));
   }
 
   /**

@@ -31,11 +31,27 @@ class JobRecordsTest {
       assertEquals(adopted, records.get("j").await());
       assertTrue(records.put("j", adopted.copy().put("state", "done")).await(), "its own attempt may write again");
 
-      JsonArray events = new JsonArray().add(new JsonObject().put("seq", 1));
-      assertTrue(records.putEvents("j", 2, events).await());
-      assertFalse(records.putEvents("j", 1, new JsonArray()).await());
-      assertEquals(events, records.events("j").await());
-      assertEquals(new JsonArray(), records.events("none").await());
+      JsonObject first = new JsonObject().put("seq", 1).put("type", "accepted");
+      assertTrue(records.putEvent("j", 2, 1, first).await());
+      assertFalse(records.putEvent("j", 1, 1, new JsonObject().put("seq", 1).put("type", "late")).await());
+      assertTrue(records.putEvent("j", 2, 2, new JsonObject().put("seq", 2)).await());
+      assertTrue(records.putEvent("j", 2, 4, new JsonObject().put("seq", 4)).await()); // 3 not stored yet
+      assertEquals(new JsonArray().add(first).add(new JsonObject().put("seq", 2)), records.events("j", 1).await(),
+          "in order, up to the first missing");
+      assertEquals(new JsonArray().add(new JsonObject().put("seq", 2)), records.events("j", 2).await());
+      for (int seq = 5; seq <= 140; seq++) records.putEvent("k", 1, seq - 4, new JsonObject().put("seq", seq - 4)).await();
+      assertEquals(136, records.events("k", 1).await().size(), "read in batches");
+      assertEquals(new JsonArray(), records.events("none", 1).await());
+
+      // Of two survivors claiming a dead node's job, one gets it, as the next attempt.
+      records.put("c", new JsonObject().put("id", "c").put("async", true).put("state", "running").put("coordinator", "dead")
+          .put("attempt", 1)).await();
+      JsonObject claimed = records.claim("c", "dead", "s1").await();
+      assertEquals("s1", claimed.getString("coordinator"));
+      assertEquals(2, claimed.getInteger("attempt"));
+      assertNull(records.claim("c", "dead", "s2").await(), "claimed already");
+      assertFalse(records.put("c", claimed.copy().put("coordinator", "dead").put("attempt", 1).put("state", "done")).await(),
+          "the dead node's late word");
 
       records.put("o1", new JsonObject().put("id", "o1").put("async", true).put("state", "running").put("coordinator", "dead").put("attempt", 1)).await();
       records.put("o2", new JsonObject().put("id", "o2").put("async", false).put("state", "running").put("coordinator", "dead").put("attempt", 1)).await();

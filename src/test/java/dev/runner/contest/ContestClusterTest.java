@@ -42,7 +42,12 @@ class ContestClusterTest {
       assertEquals(ContestApiTest.md5("42\n"), only(ContestApiTest.run(b, token, hash, new JsonObject())).getString("output_hash"));
       c = TestNode.start(TestEnvironment.member(env, ports[2], Map.of()));
       assertEquals(2, c.client.get("/health").send().await().bodyAsJsonObject().getInteger("nodes"), "B and C: A left");
-      // Jobs go round the workers of B and C: some run on C, which fetches the bytes from B and keeps them.
+      // Once C's sandbox is up, C runs the jobs it is sent (as free as B, and local): it fetches the bytes
+      // from B once and keeps them.
+      TestNode joined = c;
+      TestEnvironment.await("C's sandbox free", java.time.Duration.ofSeconds(30), () -> joined.client.get("/nodes").send().await()
+          .bodyAsJsonObject().getJsonArray("nodes").stream().map(JsonObject.class::cast)
+          .anyMatch(n -> n.getBoolean("self") && n.getJsonObject("free").getInteger("cpp17", 0) > 0));
       for (int i = 0; i < 4; i++) {
         assertEquals("OK", only(ContestApiTest.run(c, token, hash, new JsonObject())).getString("status"));
       }
