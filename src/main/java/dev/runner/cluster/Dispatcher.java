@@ -189,7 +189,12 @@ public final class Dispatcher {
   public static final int JUDGE_ERROR = 500;
 
   private static boolean refused(ReplyException re) {
-    return re.failureType() == ReplyFailure.RECIPIENT_FAILURE && (re.failureCode() == BUSY || re.failureCode() == DRAINING);
+    return failedWith(re, BUSY) || failedWith(re, DRAINING);
+  }
+
+  /** Whether {@code err} is a worker's failure of a job with {@code code} (BUSY, JUDGE_ERROR, ...). */
+  public static boolean failedWith(Throwable err, int code) {
+    return err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == code;
   }
 
   /** The node running an attempt left the cluster. */

@@ -278,8 +278,8 @@ public final class ContestApi implements ContestService {
     }
     return f.recover(err -> {
       if (err instanceof Invalid e) return Future.succeededFuture(error(e.status, e.getMessage()));
-      if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == WorkerVerticle.MISSING) {
-        return Future.succeededFuture(missing(re.getMessage(), "the " + re.getMessage() + " is on no live node any more; upload it again"));
+      if (Dispatcher.failedWith(err, WorkerVerticle.MISSING)) {
+        return Future.succeededFuture(missing(err.getMessage(), "the " + err.getMessage() + " is on no live node any more; upload it again"));
       }
       String why = err instanceof ReplyException re ? switch (re.failureType()) {
         case NO_HANDLERS -> re.getMessage();
@@ -301,8 +301,7 @@ public final class ContestApi implements ContestService {
 
   /** The worker's sandbox failed under the run twice: the runner's fault, every case JE (the grader may rejudge). */
   private static boolean judgeError(Throwable err) {
-    return err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && re.failureCode() == WorkerVerticle.JUDGE_ERROR;
+    return Dispatcher.failedWith(err, WorkerVerticle.JUDGE_ERROR);
   }
 
   static Reply judgeErrors(JsonArray names, String why) {

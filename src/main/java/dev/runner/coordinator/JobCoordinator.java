@@ -183,10 +183,6 @@ public final class JobCoordinator {
     })).onFailure(err -> LOG.warning("could not read the jobs of node " + dead.id() + ": " + err.getMessage()));
   }
 
-  private static boolean failedWith(Throwable err, int code) {
-    return err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == code;
-  }
-
   /** One job coordinated here: its record, its events, its end. */
   private abstract class Coordinated {
     final String id;
@@ -234,7 +230,7 @@ public final class JobCoordinator {
     }
 
     void failed(Throwable err) {
-      String state = cancelled || failedWith(err, WorkerVerticle.CANCELLED) ? "cancelled" : "failed";
+      String state = cancelled || Dispatcher.failedWith(err, WorkerVerticle.CANCELLED) ? "cancelled" : "failed";
       String why = String.valueOf(err.getMessage());
       end(state, r -> r.put("error", why), new JsonObject().put("error", why));
     }
@@ -447,7 +443,7 @@ public final class JobCoordinator {
                 new DeliveryOptions().addHeader(WorkerVerticle.PROGRESS, progressAddress(nodes.selfId())))
             .map(JobResult::fromJson)
             // The runner failed under it (twice on one node, or its node died at each attempt): every test JE.
-            .recover(err -> failedWith(err, WorkerVerticle.JUDGE_ERROR)
+            .recover(err -> Dispatcher.failedWith(err, WorkerVerticle.JUDGE_ERROR)
                 ? Future.succeededFuture(JobResult.judgeErrors(job, err.getMessage())) : Future.failedFuture(err))
             .onComplete(result::tryComplete, result::tryFail);
       }
