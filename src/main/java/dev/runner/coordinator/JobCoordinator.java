@@ -383,10 +383,7 @@ public final class JobCoordinator {
     }
 
     JobResult merged() {
-      List<TestOutcome> tests = new ArrayList<>(job.tests().size());
-      chunks.forEach(c -> tests.addAll(c.result.future().result().tests()));
-      JobResult first = chunks.get(0).result.future().result();
-      return new JobResult(tests, first.compile(), first.checkerCompile());
+      return JobResult.merged(chunks.stream().map(c -> c.result.future().result()).toList());
     }
 
     @Override

@@ -33,10 +33,19 @@ public record JobResult(List<TestOutcome> tests, CompileOutcome compile, Compile
    */
   public static JobResult compileErrors(JobRequest job, CompileOutcome compiled) {
     String output = compiled.output() == null ? "" : compiled.output();
-    String shown = output.substring(0, Math.min(output.length(), Limits.RETURNED_OUTPUT));
-    boolean truncated = compiled.outputTruncated() || shown.length() < output.length();
-    return of(job.tests().stream().map(t -> t.hidden() ? TestOutcome.notRun(t.id(), Verdict.CE, "", false, compiled.error())
-        : TestOutcome.notRun(t.id(), Verdict.CE, shown, truncated, compiled.error())).toList(), compiled);
+    OutputBudget budget = OutputBudget.perJob();
+    return of(job.tests().stream().map(t -> TestOutcome.compileError(t, output, compiled.outputTruncated(), compiled.error(), budget))
+        .toList(), compiled);
+  }
+
+  /**
+   * The results of a job's parts (its chunks, in the tests' order) as one: its compile steps are the
+   * first part's, and all together return no more output than one job may.
+   */
+  public static JobResult merged(List<JobResult> parts) {
+    OutputBudget budget = OutputBudget.perJob();
+    List<TestOutcome> tests = parts.stream().flatMap(p -> p.tests().stream()).map(t -> t.within(budget)).toList();
+    return new JobResult(tests, parts.get(0).compile(), parts.get(0).checkerCompile());
   }
 
   /** What travels on the event bus: this record mapped by Vert.x's Jackson integration. */

@@ -93,7 +93,7 @@ public final class JobRunner {
     final RunLimits limits;
     final OutputCheck check;
     final Future<Void> cancelled;
-    final OutputBudget budget = new OutputBudget(Limits.RETURNED_PER_JOB);
+    final OutputBudget budget = OutputBudget.perJob();
     final List<TestOutcome> outcomes;
     final Progress progress;
 
@@ -112,8 +112,7 @@ public final class JobRunner {
     /** Every test from {@code index} on gets CE, with the compiler's message (within the job's output budget). */
     void compileErrors(int index, String output, boolean truncated, String why) {
       for (TestCase t : job.tests().subList(index, job.tests().size())) {
-        String shown = t.hidden() ? "" : budget.cut(output);
-        outcomes.add(TestOutcome.notRun(t.id(), Verdict.CE, shown, truncated || shown.length() < output.length(), why));
+        outcomes.add(TestOutcome.compileError(t, output, truncated, why, budget));
         progress.tested(outcomes.size() - 1, outcomes.get(outcomes.size() - 1));
       }
     }
@@ -169,26 +168,6 @@ public final class JobRunner {
     String message = j.checkerMessage() == null ? null : budget.cut(j.checkerMessage());
     return TestOutcome.ran(test.id(), j.verdict(), r, shownOut, shownOut.length() < out.length(),
         shownErr, r.stderrTruncated() || shownErr.length() < err.length(), j.error(), message);
-  }
-
-  /**
-   * What a whole job may return of its tests' output: each stream of each test up to
-   * {@link Limits#RETURNED_OUTPUT} characters, all of them together up to the total, so a 1000-test job
-   * cannot make a huge response.
-   */
-  static final class OutputBudget {
-    private int left;
-
-    OutputBudget(int total) {
-      left = total;
-    }
-
-    /** The part of one stream that is returned; it is spent from the budget. */
-    String cut(String stream) {
-      int n = Math.min(stream.length(), Math.min(Limits.RETURNED_OUTPUT, left));
-      left -= n;
-      return stream.substring(0, n);
-    }
   }
 
   static String seconds(long ms) {

@@ -23,6 +23,25 @@ public record TestOutcome(String id, Verdict verdict, Integer exitCode, int sign
         stdout, stdoutTruncated, stderr, stderrTruncated, error, checkerMessage);
   }
 
+  /**
+   * A test that did not run because the code did not compile: a visible one shows the compiler's
+   * message, as much as {@code budget} has left.
+   */
+  static TestOutcome compileError(TestCase test, String output, boolean truncated, String why, OutputBudget budget) {
+    if (test.hidden()) return notRun(test.id(), Verdict.CE, "", false, why);
+    String shown = budget.cut(output);
+    return notRun(test.id(), Verdict.CE, shown, truncated || shown.length() < output.length(), why);
+  }
+
+  /** This outcome with its streams and checker message cut to what {@code budget} has left (in the order a run cuts them). */
+  TestOutcome within(OutputBudget budget) {
+    String out = budget.cut(stdout == null ? "" : stdout), err = budget.cut(stderr == null ? "" : stderr);
+    String message = checkerMessage == null ? null : budget.cut(checkerMessage);
+    return new TestOutcome(id, verdict, exitCode, signal, wallMs, cpuMs, sysMs, memoryKb,
+        out, stdoutTruncated || stdout != null && out.length() < stdout.length(),
+        err, stderrTruncated || stderr != null && err.length() < stderr.length(), error, message);
+  }
+
   /** A test that never ran (a compile error); {@code stderr} is the compiler's message, where shown. */
   static TestOutcome notRun(String id, Verdict verdict, String stderr, boolean stderrTruncated, String error) {
     return new TestOutcome(id, verdict, null, 0, 0, 0, 0, 0, "", false, stderr, stderrTruncated, error, null);
