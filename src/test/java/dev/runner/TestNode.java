@@ -46,9 +46,25 @@ public final class TestNode implements AutoCloseable {
 
   /** The events a WebSocket subscriber of the job gets, until the socket closes. */
   public List<JsonObject> events(String id) throws Exception {
+    return webSocket("/jobs/" + id + "/events", null).messages();
+  }
+
+  /** What a WebSocket client got: its messages, and the status code the socket closed with. */
+  public record Socket(List<JsonObject> messages, Short closeStatus) {}
+
+  /**
+   * The messages of a WebSocket on {@code path}, sending {@code first} first (unless null), until
+   * the socket closes; {@code whenOpen}, unless null, may close it from the client's side.
+   */
+  public Socket webSocket(String path, String first) throws Exception {
+    return webSocket(path, first, null);
+  }
+
+  public Socket webSocket(String path, String first, java.util.function.Consumer<ClientWebSocket> whenOpen) throws Exception {
     List<JsonObject> got = new ArrayList<>();
-    Promise<Void> closed = Promise.promise();
-    WebSocketClient client = vertx.createWebSocketClient();
+    Promise<Short> closed = Promise.promise();
+    WebSocketClient client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+        .setMaxFrameSize(8 << 20).setMaxMessageSize(16 << 20));
     try {
       ClientWebSocket ws = client.webSocket();
       ws.textMessageHandler(text -> {
@@ -56,14 +72,16 @@ public final class TestNode implements AutoCloseable {
           got.add(new JsonObject(text));
         }
       });
-      ws.closeHandler(v -> closed.tryComplete());
-      ws.connect(config.httpPort(), "127.0.0.1", "/jobs/" + id + "/events").await();
-      closed.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+      ws.connect(config.httpPort(), "127.0.0.1", path).await();
+      if (first != null) ws.writeTextMessage(first).await();
+      if (whenOpen != null) whenOpen.accept(ws);
+      Short status = closed.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      synchronized (got) {
+        return new Socket(List.copyOf(got), status);
+      }
     } finally {
       client.close();
-    }
-    synchronized (got) {
-      return List.copyOf(got);
     }
   }
 

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -54,6 +55,8 @@ public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
   /** The most a POST /input/ body may have: an input set of the largest size, escaped as JSON. */
   private static final long INPUT_BODY_BYTES = ContestApi.MAX_INPUT_SET_BYTES + (32 << 20);
+  /** The largest WebSocket frame read: it is held whole before it is counted against the body budget. */
+  private static final int STREAM_FRAME_BYTES = 1 << 20;
   private final RunnerConfig config;
   private final RunRequestParser parser;
   private final BodyBudget budget;
@@ -133,8 +136,9 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(connections::requestArrived);
     if (config.trust().apiTokensRequired()) router.route().handler(new BearerTokens(config.trust()));
     // Each path also answers with a trailing slash (the seed's /run/, /compile/, /input/).
-    router.post("/run").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> admit(ctx, body, false)));
-    router.post("/jobs").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> admit(ctx, body, true)));
+    router.post("/run").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> run(ctx, body)));
+    router.get("/run").handler(this::stream);
+    router.post("/jobs").handler(ctx -> read(ctx, Limits.MAX_BODY_BYTES, body -> submit(ctx, body)));
     router.get("/jobs/:id").handler(jobs::describe);
     router.delete("/jobs/:id").handler(jobs::cancel);
     router.get("/jobs/:id/events").handler(jobs::events);
@@ -159,7 +163,11 @@ public final class HttpVerticle extends VerticleBase {
     });
     // HTTP/1 only: the guards are per connection; h2c would multiplex requests past them.
     // With mutual TLS configured: HTTPS only, a client certificate of the API's CA required at the handshake.
-    HttpServerOptions options = config.trust().secure(new HttpServerOptions().setHttp2ClearTextEnabled(false),
+    // WebSocket frames: a /run?stream job's body may come unfragmented up to 1 MiB (larger, in frames of
+    // that); no compression, whose inflated frames no limit would bound.
+    HttpServerOptions options = config.trust().secure(new HttpServerOptions().setHttp2ClearTextEnabled(false)
+            .setMaxWebSocketFrameSize(STREAM_FRAME_BYTES).setPerFrameWebSocketCompressionSupported(false)
+            .setPerMessageWebSocketCompressionSupported(false),
         config.http().headerTimeout().toMillis());
     return vertx.createHttpServer(options)
         .connectionHandler(connections::opened)
@@ -206,20 +214,17 @@ public final class HttpVerticle extends VerticleBase {
    * stay held) until the answer, as an interview job does.
    */
   private void contestCall(RoutingContext ctx, BodyReader.Body body, Function<JsonObject, Future<ContestService.Reply>> call) {
-    JsonObject request;
     try {
-      request = RunRequestParser.object(body.bytes());
+      contestCall(ctx, body, RunRequestParser.object(body.bytes()), call);
     } catch (BadRequest e) {
-      budget.release(body.held());
-      error(ctx, e.status, e.getMessage());
-      return;
+      refuse(ctx, e, body.held());
     }
-    contestCall(ctx, body, request, call);
   }
 
+  /** As above, the body read already; a refusal's BadRequest is thrown. */
   private void contestCall(RoutingContext ctx, BodyReader.Body body, JsonObject request,
                            Function<JsonObject, Future<ContestService.Reply>> call) {
-    if (!admitted(ctx, body.held())) return;
+    take();
     call.apply(request).onComplete(ar -> {
       released(body.held());
       reply(ctx, ar);
@@ -231,66 +236,52 @@ public final class HttpVerticle extends VerticleBase {
     else ctx.fail(ar.cause());
   }
 
-  /** Takes a pending job's place, or answers 503 with Retry-After (and gives the bytes back) when there is none. */
-  private boolean admitted(RoutingContext ctx, long held) {
-    if (draining) {
-      budget.release(held);
-      ctx.response().putHeader("retry-after", "1");
-      error(ctx, 503, "the node is draining (shutting down); send the job to another node");
-      return false;
-    }
+  /**
+   * Takes a pending job's place: RUNNER_MAX_PENDING bounds the jobs a node holds at once, counted
+   * from a complete and valid body until the job ends. Beyond it, or while draining, a BadRequest
+   * 503 (answered with Retry-After).
+   */
+  private void take() {
+    if (draining) throw new BadRequest(503, "the node is draining (shutting down); send the job to another node");
     if (pendingJobs >= config.maxPendingJobs()) {
-      budget.release(held);
-      ctx.response().putHeader("retry-after", "1");
-      error(ctx, 503, "the node is busy: " + pendingJobs + " jobs are in progress; retry later");
-      return false;
+      throw new BadRequest(503, "the node is busy: " + pendingJobs + " jobs are in progress; retry later");
     }
     pendingJobs++;
-    return true;
   }
 
-  /**
-   * Bounds the jobs a node holds at once, counted from a complete and valid body until the worker's
-   * reply: beyond it a request gets 503 with Retry-After at once. {@code async} (POST /jobs): the
-   * answer is 202 with the job's id as soon as its record is stored; the job runs on.
-   */
-  private void admit(RoutingContext ctx, BodyReader.Body body, boolean async) {
+  /** A refused request's answer; its bytes are given back. A failure other than a BadRequest is a bug: 500. */
+  private void refuse(RoutingContext ctx, Throwable err, long held) {
+    budget.release(held);
+    if (!(err instanceof BadRequest e)) {
+      ctx.fail(err);
+      return;
+    }
+    if (e.status == 503) ctx.response().putHeader("retry-after", "1");
+    error(ctx, e.status, e.getMessage());
+  }
+
+  /** The job in an interview body, checked: valid, and in a language some live node serves. */
+  private JobRequest interviewJob(JsonObject request, Buffer bytes) {
+    JobRequest job = parser.parse(request, bytes);
+    Dispatcher.Unserved unserved = coordinator.unserved(job);
+    if (unserved != null) throw new BadRequest(400, unserved.getMessage());
+    return job;
+  }
+
+  /** POST /run: an interview job (or the contest API's run of a token: the seed's two APIs share the path), answered when done. */
+  private void run(RoutingContext ctx, BodyReader.Body body) {
     long held = body.held();
     JobRequest job;
     try {
-      // The seed's two APIs share the path: a token and an input hash make a contest run.
       JsonObject request = RunRequestParser.object(body.bytes());
-      if (!async && RunRequestParser.contestRun(request)) {
+      if (RunRequestParser.contestRun(request)) {
         contestCall(ctx, body, request, contest::run);
         return;
       }
-      if (async && RunRequestParser.contestJob(request)) {
-        submitContest(ctx, body, request);
-        return;
-      }
-      job = parser.parse(request, body.bytes());
-    } catch (BadRequest e) {
-      budget.release(held);
-      error(ctx, e.status, e.getMessage());
-      return;
-    } catch (RuntimeException e) { // a bug, not the client's: answer (500) rather than hang, and give the bytes back
-      budget.release(held);
-      ctx.fail(e);
-      return;
-    }
-    Dispatcher.Unserved unserved = coordinator.unserved(job);
-    if (unserved != null) {
-      budget.release(held);
-      error(ctx, 400, unserved.getMessage());
-      return;
-    }
-    if (!admitted(ctx, held)) return;
-    if (async) {
-      // It holds its place (and its bytes' worth) until it ends, as a synchronous job does until its answer.
-      coordinator.submit(job, () -> released(held)).onComplete(ar -> {
-        if (ar.failed()) error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
-        else accepted(ctx, job.id());
-      });
+      job = interviewJob(request, body.bytes());
+      take();
+    } catch (RuntimeException e) { // a BadRequest's answer, or a bug's 500 rather than a hang
+      refuse(ctx, e, held);
       return;
     }
     boolean[] replied = {false};
@@ -315,19 +306,56 @@ public final class HttpVerticle extends VerticleBase {
         });
   }
 
-  /** POST /jobs of a contest job: checked here (a wrong one gets its 4xx now), then run on; 202 with its id. */
-  private void submitContest(RoutingContext ctx, BodyReader.Body body, JsonObject request) {
-    ContestService.Reply invalid = contest.invalidJob(request);
-    if (invalid != null) {
-      budget.release(body.held());
-      json(ctx, invalid.status(), invalid.body());
+  /**
+   * /run?stream: POST /run over a WebSocket, for one-shot use. The client's first message is a job
+   * (the body of POST /jobs); its events follow as on /jobs/{id}/events, the done event carrying the
+   * result; closing the socket earlier cancels the job.
+   */
+  private void stream(RoutingContext ctx) {
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
+      ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
+      error(ctx, 405, "method GET is not allowed on /run but as /run?stream, a WebSocket (send Upgrade: websocket, then the job "
+          + "as the first message); POST /run answers a job when it is done");
       return;
     }
-    if (!admitted(ctx, body.held())) return;
-    coordinator.submitContest(request, () -> released(body.held())).onComplete(ar -> {
-      if (ar.failed()) error(ctx, 503, "the job could not be recorded: " + ar.cause().getMessage());
-      else accepted(ctx, ar.result());
-    });
+    ctx.request().toWebSocket().onSuccess(ws -> WebSocketBody.read(vertx, ws, config.http(), budget, Limits.MAX_BODY_BYTES)
+        .compose(this::startJob)
+        .onSuccess(id -> jobs.stream(ws, id, true))
+        .onFailure(err -> JobsApi.refuse(ws, err)));
+  }
+
+  /** POST /jobs: 202 with the job's id once its record is stored; the job runs on. */
+  private void submit(RoutingContext ctx, BodyReader.Body body) {
+    startJob(body).onSuccess(id -> accepted(ctx, id)).onFailure(err -> refuse(ctx, err, 0));
+  }
+
+  /**
+   * Starts an asynchronous job (POST /jobs, /run?stream) from its body, an interview job or a
+   * contest one (checked here, so a wrong one gets its 4xx now): its id once its record is stored.
+   * It holds its place (and its bytes) until it ends, as a synchronous job does until its answer.
+   * Else it fails with the BadRequest to answer, its bytes given back.
+   */
+  private Future<String> startJob(BodyReader.Body body) {
+    long held = body.held();
+    Future<String> recorded;
+    try {
+      JsonObject request = RunRequestParser.object(body.bytes());
+      if (RunRequestParser.contestJob(request)) {
+        ContestService.Reply invalid = contest.invalidJob(request);
+        if (invalid != null) throw new BadRequest(invalid.status(), invalid.body().getString("error"));
+        take();
+        recorded = coordinator.submitContest(request, () -> released(held));
+      } else {
+        JobRequest job = interviewJob(request, body.bytes());
+        take();
+        recorded = coordinator.submit(job, () -> released(held)).map(job.id());
+      }
+    } catch (RuntimeException e) {
+      budget.release(held);
+      return Future.failedFuture(e);
+    }
+    // Its place and bytes were given back when it could not be recorded.
+    return recorded.recover(err -> Future.failedFuture(new BadRequest(503, "the job could not be recorded: " + err.getMessage())));
   }
 
   /** A job this node held has ended: its place and its bytes are free. */

@@ -1,6 +1,7 @@
 package dev.runner.http;
 
 import dev.runner.coordinator.JobCoordinator;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
@@ -74,7 +75,7 @@ final class JobsApi {
             + "events are kept for POST /jobs");
         return;
       }
-      ctx.request().toWebSocket().onSuccess(ws -> stream(ws, id))
+      ctx.request().toWebSocket().onSuccess(ws -> stream(ws, id, false))
           .onFailure(err -> HttpVerticle.error(ctx, 400, "the WebSocket upgrade failed: " + err.getMessage()));
     });
   }
@@ -83,46 +84,98 @@ final class JobsApi {
   private static final long CATCH_UP_MS = 2_000;
 
   /**
-   * Sends the job's events in seq order, each once: the stored ones first, then the live ones; a
+   * Streams the job's events to the socket; {@code oneShot} (/run?stream): the done event carries
+   * the job's status and result, and the job is cancelled when the socket closes before it.
+   */
+  void stream(ServerWebSocket ws, String id, boolean oneShot) {
+    new Subscriber(ws, id, oneShot).start();
+  }
+
+  /**
+   * A refused /run?stream: its error as the one message, then the socket closed (1013, try again
+   * later, for a 503; 1009 for a message too big; else 1008, or 1011 for a bug).
+   */
+  static void refuse(ServerWebSocket ws, Throwable err) {
+    int status = err instanceof BadRequest e ? e.status : 500;
+    String why = err instanceof BadRequest ? err.getMessage() : "internal error";
+    if (ws.isClosed()) return;
+    short code = (short) switch (status) {
+      case 503 -> 1013;
+      case 413 -> 1009;
+      case 500 -> 1011;
+      default -> 1008;
+    };
+    ws.writeTextMessage(new JsonObject().put("type", "error").put("status", status).put("error", why).encode())
+        .onComplete(v -> ws.close(code, why.length() > 120 ? why.substring(0, 120) : why));
+  }
+
+  /**
+   * Sends one job's events in seq order, each once: the stored ones first, then the live ones; a
    * live event ahead of the next one expected (some were missed) and a periodic check read the
    * stored events from there. Closes the socket after "done".
    */
-  private void stream(ServerWebSocket ws, String id) {
-    int[] next = {1};
-    boolean[] reading = {false};
-    Runnable catchUp = new Runnable() {
-      @Override
-      public void run() {
-        if (reading[0] || ws.isClosed()) return;
-        reading[0] = true;
-        coordinator.records().events(id, next[0]).onComplete(ar -> {
-          reading[0] = false;
-          if (ar.failed()) {
-            ws.close((short) 1011, "the job's events could not be read");
-            return;
-          }
-          for (int i = 0; i < ar.result().size(); i++) send(ws, ar.result().getJsonObject(i), next);
-        });
-      }
-    };
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(JobCoordinator.eventsAddress(id), m -> {
-      if (m.body().getInteger("seq", 0) == next[0]) send(ws, m.body(), next);
-      else if (m.body().getInteger("seq", 0) > next[0]) catchUp.run();
-    });
-    long timer = vertx.setPeriodic(CATCH_UP_MS, t -> catchUp.run());
-    ws.closeHandler(v -> {
-      vertx.cancelTimer(timer);
-      consumer.unregister();
-    });
-    ws.handler(frame -> {}); // a client's frames mean nothing here
-    consumer.completion().onComplete(v -> catchUp.run());
-  }
+  private final class Subscriber {
+    final ServerWebSocket ws;
+    final String id;
+    final boolean oneShot;
+    int next = 1;
+    boolean reading, done;
 
-  /** Sends the event if it is the next one; closes the socket after the last one. */
-  private static void send(ServerWebSocket ws, JsonObject event, int[] next) {
-    if (event.getInteger("seq", 0) != next[0] || ws.isClosed()) return;
-    next[0]++;
-    ws.writeTextMessage(event.encode());
-    if ("done".equals(event.getString("type"))) ws.close((short) 1000, "done");
+    Subscriber(ServerWebSocket ws, String id, boolean oneShot) {
+      this.ws = ws;
+      this.id = id;
+      this.oneShot = oneShot;
+    }
+
+    void start() {
+      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(JobCoordinator.eventsAddress(id), m -> {
+        if (m.body().getInteger("seq", 0) == next) send(m.body());
+        else if (m.body().getInteger("seq", 0) > next) catchUp();
+      });
+      long timer = vertx.setPeriodic(CATCH_UP_MS, t -> catchUp());
+      ws.closeHandler(v -> {
+        vertx.cancelTimer(timer);
+        consumer.unregister();
+        if (oneShot && !done) coordinator.cancel(id);
+      });
+      ws.frameHandler(frame -> {}); // a client's frames mean nothing here
+      consumer.completion().onComplete(v -> catchUp());
+    }
+
+    void catchUp() {
+      if (reading || ws.isClosed()) return;
+      reading = true;
+      coordinator.records().events(id, next).onComplete(ar -> {
+        reading = false;
+        if (ar.failed()) {
+          ws.close((short) 1011, "the job's events could not be read");
+          return;
+        }
+        for (int i = 0; i < ar.result().size(); i++) send(ar.result().getJsonObject(i));
+      });
+    }
+
+    /** Sends the event if it is the next one; closes the socket after the last one. */
+    void send(JsonObject event) {
+      if (event.getInteger("seq", 0) != next || ws.isClosed() || done) return;
+      next++;
+      if (!"done".equals(event.getString("type"))) {
+        ws.writeTextMessage(event.encode());
+        return;
+      }
+      done = true;
+      Future<JsonObject> last = !oneShot ? Future.succeededFuture(event)
+          // The record is written before its done event: it holds the result POST /run gives.
+          : coordinator.records().get(id).map(record -> record == null ? event : event.copy()
+              .put("result", record.getJsonObject("result")));
+      last.onComplete(ar -> {
+        if (ar.failed()) {
+          ws.close((short) 1011, "the job's result could not be read");
+          return;
+        }
+        ws.writeTextMessage(ar.result().encode());
+        ws.close((short) 1000, "done");
+      });
+    }
   }
 }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * Three real nodes in one cluster (in this JVM): A serves Python and JavaScript, B Python only, C
  * none (API-only). Jobs reach a node that serves their language from any node; an asynchronous job
  * streams its events over a WebSocket from another node than the one that runs it, late subscribers
- * get every event; a cancelled job frees its sandbox; records expire.
+ * get every event; a one-shot job streams over /run?stream; a cancelled job (or an abandoned
+ * stream's) frees its sandbox; records expire.
  */
 class ClusterJobsTest {
   private static JsonObject job(String language, String code, int tests, boolean lastHidden) {
@@ -131,6 +132,32 @@ class ClusterJobsTest {
       }
       assertEquals("t39", bigResult.getJsonObject("test_results").getJsonArray("hidden").getJsonObject(0).getString("id"));
 
+      // One-shot over a WebSocket from the API-only C: the job as the first message, its events, the result in "done".
+      TestNode.Socket shot = c.webSocket("/run?stream", job("python", PY_ECHO, 3, true).encode());
+      assertEquals((short) 1000, shot.closeStatus(), shot.toString());
+      List<JsonObject> shotEvents = shot.messages();
+      assertEquals("accepted", shotEvents.get(0).getString("type"), shotEvents.toString());
+      assertEquals(3, shotEvents.stream().filter(e -> e.getString("type").equals("test")).count(), shotEvents.toString());
+      JsonObject shotDone = shotEvents.get(shotEvents.size() - 1);
+      assertEquals("done", shotDone.getString("type"), shotDone.encode());
+      assertEquals(200, shotDone.getInteger("status"), shotDone.encode());
+      assertEquals(3, shotDone.getJsonObject("result").getJsonObject("summary").getInteger("passed"), shotDone.encode());
+      JsonObject shotHidden = shotDone.getJsonObject("result").getJsonObject("test_results").getJsonArray("hidden").getJsonObject(0);
+      assertFalse(shotHidden.containsKey("actual_output") || shotHidden.containsKey("expected_output"), shotDone.encode());
+      assertEquals("done", get(a, "/jobs/" + shotEvents.get(0).getString("id")).getString("state"), "a streamed job has a record too");
+      // Refused: its error as the one message, then the socket closed (1008: policy).
+      for (String wrong : List.of("{not json", job("rb", "puts gets", 1, false).encode(), "[]")) {
+        TestNode.Socket refused = c.webSocket("/run?stream", wrong);
+        assertEquals(1, refused.messages().size(), refused.toString());
+        JsonObject error = refused.messages().get(0);
+        assertEquals("error", error.getString("type"), error.encode());
+        assertEquals(400, error.getInteger("status"), error.encode());
+        assertFalse(error.getString("error").isBlank(), error.encode());
+        assertEquals((short) 1008, refused.closeStatus(), refused.toString());
+      }
+      HttpResponse<Buffer> plainGet = c.client.get("/run").send().await();
+      assertEquals(405, plainGet.statusCode(), plainGet.bodyAsString());
+
       // Cancelled from C while it runs on A or B: its sandbox is freed long before its 3 × 8 s would end.
       String slow = "import time\ntime.sleep(8)\nprint(input())\n";
       String cancelled = a.client.post("/jobs").sendJsonObject(job("python", slow, 3, false).put("timeout_seconds", 10))
@@ -141,6 +168,14 @@ class ClusterJobsTest {
       assertEquals(202, deleted.statusCode(), deleted.bodyAsString());
       TestEnvironment.await("the cancelled job's record says so", Duration.ofMillis(5_000), () -> "cancelled".equals(get(b, "/jobs/" + cancelled).getString("state")));
       TestEnvironment.await("no job runs", Duration.ofMillis(5_000), () -> get(c, "/nodes").getJsonArray("nodes").stream()
+          .mapToInt(n -> ((JsonObject) n).getInteger("running")).sum() == 0);
+      // A one-shot stream whose client goes away: its job is cancelled, its sandbox freed.
+      TestNode.Socket gone = b.webSocket("/run?stream", job("python", slow, 3, false).put("timeout_seconds", 10).encode(),
+          ws -> b.vertx.setTimer(2_000, t -> ws.close()));
+      String goneId = gone.messages().get(0).getString("id");
+      TestEnvironment.await("the abandoned stream's job is cancelled", Duration.ofMillis(8_000),
+          () -> "cancelled".equals(get(a, "/jobs/" + goneId).getString("state")));
+      TestEnvironment.await("no job runs after it", Duration.ofMillis(5_000), () -> get(c, "/nodes").getJsonArray("nodes").stream()
           .mapToInt(n -> ((JsonObject) n).getInteger("running")).sum() == 0);
       assertEquals(409, c.client.delete("/jobs/" + cancelled).send().await().statusCode());
       assertEquals(404, c.client.delete("/jobs/no-such-job").send().await().statusCode());
