@@ -268,8 +268,16 @@ public final class HttpVerticle extends VerticleBase {
     return job;
   }
 
-  /** POST /run: an interview job (or the contest API's run of a token: the seed's two APIs share the path), answered when done. */
+  /**
+   * POST /run: an interview job (or the contest API's run of a token: the seed's two APIs share the
+   * path), answered when done; POST /run?stream: any job POST /jobs takes, its events streamed in
+   * the response as they happen.
+   */
   private void run(RoutingContext ctx, BodyReader.Body body) {
+    if (ctx.request().params().contains("stream")) {
+      startJob(body).onSuccess(id -> jobs.stream(ctx.response(), id)).onFailure(err -> refuse(ctx, err, 0));
+      return;
+    }
     long held = body.held();
     JobRequest job;
     try {

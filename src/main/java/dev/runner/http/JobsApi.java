@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -88,7 +89,61 @@ final class JobsApi {
    * the job's status and result, and the job is cancelled when the socket closes before it.
    */
   void stream(ServerWebSocket ws, String id, boolean oneShot) {
-    new Subscriber(ws, id, oneShot).start();
+    ws.frameHandler(frame -> {}); // a client's frames mean nothing here
+    new Subscriber(new Sink() {
+      @Override
+      public boolean closed() {
+        return ws.isClosed();
+      }
+
+      @Override
+      public void send(JsonObject event) {
+        ws.writeTextMessage(event.encode());
+      }
+
+      @Override
+      public void end(String error) {
+        if (error == null) ws.close((short) 1000, "done");
+        else ws.close((short) 1011, error);
+      }
+
+      @Override
+      public void onClose(Runnable then) {
+        ws.closeHandler(v -> then.run());
+      }
+    }, id, oneShot).start();
+  }
+
+  /**
+   * POST /run?stream: the job's events as they happen, one JSON object a line (NDJSON) in a chunked
+   * 200 response, as on the WebSocket /run?stream; the response ends after done, whose line carries
+   * the result; a client that goes away first cancels the job.
+   */
+  void stream(HttpServerResponse response, String id) {
+    response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "application/x-ndjson; charset=utf-8").setStatusCode(200);
+    new Subscriber(new Sink() {
+      @Override
+      public boolean closed() {
+        return response.closed() || response.ended();
+      }
+
+      @Override
+      public void send(JsonObject event) {
+        response.write(event.encode() + "\n");
+      }
+
+      @Override
+      public void end(String error) {
+        if (error != null) send(new JsonObject().put("type", "error").put("status", 500).put("error", error));
+        response.end();
+      }
+
+      @Override
+      public void onClose(Runnable then) {
+        response.closeHandler(v -> then.run());
+        response.endHandler(v -> then.run());
+      }
+    }, id, true).start();
   }
 
   /**
@@ -109,20 +164,33 @@ final class JobsApi {
         .onComplete(v -> ws.close(code, why.length() > 120 ? why.substring(0, 120) : why));
   }
 
+  /** Where a subscriber's events go: a WebSocket, or a streamed HTTP response. */
+  private interface Sink {
+    boolean closed();
+
+    void send(JsonObject event);
+
+    /** After the last event; {@code error}: why the stream ends early, else null. */
+    void end(String error);
+
+    /** {@code then} runs when the client's side is gone (or the stream ended). */
+    void onClose(Runnable then);
+  }
+
   /**
    * Sends one job's events in seq order, each once: the stored ones first, then the live ones; a
    * live event ahead of the next one expected (some were missed) and a periodic check read the
-   * stored events from there. Closes the socket after "done".
+   * stored events from there. Ends the stream after "done".
    */
   private final class Subscriber {
-    final ServerWebSocket ws;
+    final Sink sink;
     final String id;
     final boolean oneShot;
     int next = 1;
-    boolean reading, done;
+    boolean reading, done, closed;
 
-    Subscriber(ServerWebSocket ws, String id, boolean oneShot) {
-      this.ws = ws;
+    Subscriber(Sink sink, String id, boolean oneShot) {
+      this.sink = sink;
       this.id = id;
       this.oneShot = oneShot;
     }
@@ -133,34 +201,35 @@ final class JobsApi {
         else if (m.body().getInteger("seq", 0) > next) catchUp();
       });
       long timer = vertx.setPeriodic(CATCH_UP_MS, t -> catchUp());
-      ws.closeHandler(v -> {
+      sink.onClose(() -> {
+        if (closed) return;
+        closed = true;
         vertx.cancelTimer(timer);
         consumer.unregister();
         if (oneShot && !done) coordinator.cancel(id);
       });
-      ws.frameHandler(frame -> {}); // a client's frames mean nothing here
       consumer.completion().onComplete(v -> catchUp());
     }
 
     void catchUp() {
-      if (reading || ws.isClosed()) return;
+      if (reading || sink.closed()) return;
       reading = true;
       coordinator.records().events(id, next).onComplete(ar -> {
         reading = false;
         if (ar.failed()) {
-          ws.close((short) 1011, "the job's events could not be read");
+          sink.end("the job's events could not be read");
           return;
         }
         for (int i = 0; i < ar.result().size(); i++) send(ar.result().getJsonObject(i));
       });
     }
 
-    /** Sends the event if it is the next one; closes the socket after the last one. */
+    /** Sends the event if it is the next one; ends the stream after the last one. */
     void send(JsonObject event) {
-      if (event.getInteger("seq", 0) != next || ws.isClosed() || done) return;
+      if (event.getInteger("seq", 0) != next || sink.closed() || done) return;
       next++;
       if (!"done".equals(event.getString("type"))) {
-        ws.writeTextMessage(event.encode());
+        sink.send(event);
         return;
       }
       done = true;
@@ -170,11 +239,11 @@ final class JobsApi {
               .put("result", record.getJsonObject("result")));
       last.onComplete(ar -> {
         if (ar.failed()) {
-          ws.close((short) 1011, "the job's result could not be read");
+          sink.end("the job's result could not be read");
           return;
         }
-        ws.writeTextMessage(ar.result().encode());
-        ws.close((short) 1000, "done");
+        sink.send(ar.result());
+        sink.end(null);
       });
     }
   }

@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * no sandbox in time is {@link #UNAVAILABLE}, so the caller never waits forever. A cancellation drops
  * a waiting job from the line and aborts a running one; its sandbox goes back, reset. It publishes
  * the node's entry in the {@link NodeRegistry} as its sandboxes change, and removes the sandboxes of
- * a dead node that shared its Podman. Every job it ends, and its pools' sizes, go into the node's
+ * a dead node that shared its Podman ({@link DeadNodeSandboxes}). Every job it ends, and its pools' sizes, go into the node's
  * {@link RunnerMetrics}.
  */
 public final class WorkerVerticle extends VerticleBase {
@@ -82,6 +82,8 @@ public final class WorkerVerticle extends VerticleBase {
   private final Map<String, Promise<Void>> running = new HashMap<>();
   /** Recent cancellations, by the id they name, with when they came. */
   private final Map<String, Long> cancelledAt = new HashMap<>();
+  /** Contest runs admitted and still fetching what they run, by pool (see {@link #fetching(SandboxPool)}). */
+  private final Map<SandboxPool, Integer> fetching = new HashMap<>();
   private final RunnerMetrics metrics;
   private final ContentCache cache;
   private final Programs programs;
@@ -93,6 +95,8 @@ public final class WorkerVerticle extends VerticleBase {
   private PodmanClient podman;
   private NetClient net;
   private long sampler = -1;
+  /** This node's Podman, as the registry names it: nodes that share one remove each other's leftovers. */
+  private final String podmanHost;
 
   /**
    * {@code metrics}: the node's, where jobs, verdicts and the pools' sizes are recorded; {@code cache}:
@@ -106,6 +110,7 @@ public final class WorkerVerticle extends VerticleBase {
     this.metrics = metrics;
     this.cache = cache;
     this.programs = programs;
+    this.podmanHost = DeadNodeSandboxes.podmanHost(config.podmanSocket());
   }
 
   @Override
@@ -135,7 +140,8 @@ public final class WorkerVerticle extends VerticleBase {
               if (admitted(m, pool)) contestRun(m, lang, pool);
             }).completion());
           });
-          registry.onLeft(this::removeSandboxesOf);
+          DeadNodeSandboxes deadNodes = new DeadNodeSandboxes(vertx, podman, registry, podmanHost);
+          registry.onLeft(deadNodes::remove);
           consumers.add(vertx.eventBus().<JsonObject>consumer(JobRequest.CANCEL_ADDRESS, m -> cancel(m.body().getString("id")))
               .completion());
           consumers.add(vertx.eventBus().<JsonObject>localConsumer(HEALTH_ADDRESS, m -> m.reply(health())).completion());
@@ -172,9 +178,28 @@ public final class WorkerVerticle extends VerticleBase {
     return true;
   }
 
-  /** Jobs of the pool's image that could start now: an idle sandbox no one waits for, and a free slot. */
+  /**
+   * Jobs of the pool's image that could start now: an idle sandbox no one waits for or has spoken
+   * for, and a free slot.
+   */
   private int freeNow(SandboxPool pool) {
-    return Math.max(0, Math.min(slots.free(), pool.idleCount() - pool.waitingCount()));
+    int spoken = fetching.values().stream().mapToInt(Integer::intValue).sum();
+    return Math.max(0, Math.min(slots.free() - spoken, pool.idleCount() - pool.waitingCount() - fetching.getOrDefault(pool, 0)));
+  }
+
+  /**
+   * A contest run admitted here fetches its program and inputs before it takes a sandbox: until
+   * {@code fetched} runs, a sandbox of {@code pool} (and a slot) counts as its, so no other job is
+   * admitted on it meanwhile.
+   */
+  private Runnable fetching(SandboxPool pool) {
+    fetching.merge(pool, 1, Integer::sum);
+    boolean[] done = {false};
+    return () -> {
+      if (done[0]) return;
+      done[0] = true;
+      fetching.merge(pool, -1, Integer::sum);
+    };
   }
 
   /** Publishes this node's entry soon, once for all the changes until then. */
@@ -199,40 +224,12 @@ public final class WorkerVerticle extends VerticleBase {
     config.images().keySet().forEach(lang -> langs.put(lang, versions.getOrDefault(lang, "")));
     NodeInfo info = new NodeInfo(registry.selfId(), config.clusterHost() + ":" + config.httpPort(), langs, capacity, free, busy,
         running.size(), slots.waitingCount() + waiting(), jobsCompleted, draining, config.sandboxLabel(),
-        config.stateDir().toString(), PODMAN_HOST + ":" + config.podmanSocket(), System.currentTimeMillis());
+        config.stateDir().toString(), podmanHost, System.currentTimeMillis());
     return registry.publish(info).onFailure(err -> LOG.warning("could not publish this node's state: " + err.getMessage()));
   }
 
   private int waiting() {
     return pools.values().stream().mapToInt(SandboxPool::waitingCount).sum();
-  }
-
-  /** Names this machine's Podman, with the socket: the nodes that share one remove each other's leftovers. */
-  private static final String PODMAN_HOST = hostName();
-
-  private static String hostName() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
-      return "localhost";
-    }
-  }
-
-  /**
-   * A node left the cluster without removing its sandboxes (killed): if it shared this node's
-   * Podman, the first such survivor (by id) removes them, as the node itself would at its next
-   * start, then its entry. Its label is no live node's, so nothing removed is in use.
-   */
-  private void removeSandboxesOf(NodeInfo dead) {
-    String here = PODMAN_HOST + ":" + config.podmanSocket();
-    if (!here.equals(dead.podmanHost()) || dead.sandboxLabel() == null) return;
-    // A live node with that label (restarted at once on the same port) owns those containers now.
-    if (registry.nodes().stream().anyMatch(n -> !n.id().equals(dead.id()) && here.equals(n.podmanHost())
-        && dead.sandboxLabel().equals(n.sandboxLabel()))) return;
-    if (!registry.firstSurvivor(dead, n -> here.equals(n.podmanHost()))) return;
-    LOG.info("node " + dead.id() + " left without leaving; removing its sandboxes (label " + dead.sandboxLabel() + ")");
-    Sandbox.removeLeftovers(vertx, podman, java.nio.file.Path.of(dead.stateDir()), dead.sandboxLabel())
-        .onFailure(err -> LOG.warning("could not remove the sandboxes of node " + dead.id() + ": " + err.getMessage()));
   }
 
   /** Takes no more jobs (and says so to the cluster); completes when the running ones have ended, or after {@code timeoutMs}. */
@@ -371,15 +368,18 @@ public final class WorkerVerticle extends VerticleBase {
     ContestJobs.Run job = decoded(message, ContestJobs.Run.class, lang);
     if (job == null) return;
     Future<Void> cancelled = started(job.id());
+    Runnable fetched = fetching(pool);
     List<ContentCache.Pinned> pins = new ArrayList<>();
     Future<ContestJobs.Results> ran = missing(programs.program(job.token()), "token")
         .compose(program -> missing(cache.open(ContentCache.Kind.INPUT, job.inputHash()), "input").compose(inputs -> {
           pins.add(inputs);
+          fetched.run(); // the lease is taken now, in this same step when a sandbox is idle
           long largest = Arrays.stream(ContestRunner.sizes(inputs.entry())).max().orElse(0);
           return onLease(pool, lang, ContestRunner.sandboxMemoryBytes(job, program.bytes().length(), largest), job.deadlineMs(),
               cancelled, lease -> ContestRunner.run(vertx, lease, lang, job, program, inputs, cancelled, progress(message)));
         }));
     ran.onComplete(ar -> {
+      fetched.run();
       pins.forEach(ContentCache.Pinned::release);
       RunnerMetrics.Outcome outcome;
       if (ar.failed()) {

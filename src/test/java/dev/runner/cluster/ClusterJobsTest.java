@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * Three real nodes in one cluster (in this JVM): A serves Python and JavaScript, B Python only, C
  * none (API-only). Jobs reach a node that serves their language from any node; an asynchronous job
  * streams its events over a WebSocket from another node than the one that runs it, late subscribers
- * get every event; a one-shot job streams over /run?stream; a cancelled job (or an abandoned
+ * get every event; a one-shot job streams over /run?stream (a WebSocket, or POST); a cancelled job (or an abandoned
  * stream's) frees its sandbox; records expire.
  */
 class ClusterJobsTest {
@@ -155,6 +155,17 @@ class ClusterJobsTest {
         assertFalse(error.getString("error").isBlank(), error.encode());
         assertEquals((short) 1008, refused.closeStatus(), refused.toString());
       }
+      // The same over HTTP: POST /run?stream answers the events as NDJSON lines, done (with the result) last.
+      HttpResponse<Buffer> streamed = c.client.post("/run?stream").sendJsonObject(job("python", PY_ECHO, 2, false)).await();
+      assertEquals(200, streamed.statusCode(), streamed.bodyAsString());
+      assertTrue(streamed.getHeader("content-type").startsWith("application/x-ndjson"), streamed.headers().toString());
+      List<JsonObject> lines = streamed.bodyAsString().lines().map(JsonObject::new).toList();
+      assertEquals("accepted", lines.get(0).getString("type"), lines.toString());
+      assertEquals(2, lines.stream().filter(e -> e.getString("type").equals("test")).count(), lines.toString());
+      assertEquals(2, lines.get(lines.size() - 1).getJsonObject("result").getJsonObject("summary").getInteger("passed"), lines.toString());
+      HttpResponse<Buffer> streamRefused = c.client.post("/run?stream").sendBuffer(Buffer.buffer("{not json")).await();
+      assertEquals(400, streamRefused.statusCode(), streamRefused.bodyAsString());
+      assertFalse(streamRefused.bodyAsJsonObject().getString("error").isBlank(), streamRefused.bodyAsString());
       HttpResponse<Buffer> plainGet = c.client.get("/run").send().await();
       assertEquals(405, plainGet.statusCode(), plainGet.bodyAsString());
 
