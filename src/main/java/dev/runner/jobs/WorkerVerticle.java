@@ -42,8 +42,8 @@ import java.util.stream.Stream;
  * no sandbox in time is {@link #UNAVAILABLE}, so the caller never waits forever. A cancellation drops
  * a waiting job from the line and aborts a running one; its sandbox goes back, reset. It publishes
  * the node's entry in the {@link NodeRegistry} as its sandboxes change, and removes the sandboxes of
- * a dead node that shared its Podman ({@link DeadNodeSandboxes}). Every job it ends, and its pools' sizes, go into the node's
- * {@link RunnerMetrics}.
+ * a dead node that shared its Podman ({@link DeadNodeSandboxes}). Every job it ends, and its pools'
+ * sizes, go into the node's {@link RunnerMetrics}.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(WorkerVerticle.class.getName());
