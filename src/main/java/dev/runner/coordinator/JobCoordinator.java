@@ -10,6 +10,7 @@ import dev.runner.jobs.Checker;
 import dev.runner.jobs.CompileOutcome;
 import dev.runner.jobs.JobRequest;
 import dev.runner.jobs.JobResult;
+import dev.runner.jobs.OutputBudget;
 import dev.runner.jobs.TestOutcome;
 import dev.runner.jobs.WorkerVerticle;
 import io.vertx.core.Future;
@@ -293,6 +294,8 @@ public final class JobCoordinator {
     final JobRequest job;
     final List<Chunk> chunks = new ArrayList<>();
     final Promise<JobResult> result = Promise.promise();
+    /** What the job's test events may carry of its output together, in the order they come. */
+    final OutputBudget eventOutput = OutputBudget.perJob();
     boolean compiledTold;
 
     InterviewRun(JobRequest job, boolean async, int attempt, int seq) {
@@ -399,8 +402,9 @@ public final class JobCoordinator {
         if (outcome.ok()) others(outcome);
       } else if ("test".equals(p.getString("type"))) {
         int at = chunk.offset + p.getInteger("index");
-        if (at >= job.tests().size()) return;
-        TestOutcome outcome = p.getJsonObject("outcome").mapTo(TestOutcome.class);
+        if (at >= job.tests().size() || !async || reported.get(at)) return;
+        // Each chunk's worker spent a job's output budget on its own: the events together spend one.
+        TestOutcome outcome = p.getJsonObject("outcome").mapTo(TestOutcome.class).within(eventOutput);
         // The client sent the test's input and expected output: an event carries what the run gave.
         JsonObject test = RunResponse.test(job.tests().get(at), outcome);
         test.remove("input");

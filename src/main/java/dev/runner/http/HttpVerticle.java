@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -225,7 +226,7 @@ public final class HttpVerticle extends VerticleBase {
   private void contestCall(RoutingContext ctx, BodyReader.Body body, JsonObject request,
                            Function<JsonObject, Future<ContestService.Reply>> call) {
     take();
-    call.apply(request).onComplete(ar -> {
+    called(() -> call.apply(request)).onComplete(ar -> {
       released(body.held());
       reply(ctx, ar);
     });
@@ -247,6 +248,15 @@ public final class HttpVerticle extends VerticleBase {
       throw new BadRequest(503, "the node is busy: " + pendingJobs + " jobs are in progress; retry later");
     }
     pendingJobs++;
+  }
+
+  /** {@code work}'s future; what it throws, as a failed one (a job that has taken its place gives it back when its future ends). */
+  private static <T> Future<T> called(Supplier<Future<T>> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** A refused request's answer; its bytes are given back. A failure other than a BadRequest is a bug: 500. */
@@ -275,7 +285,7 @@ public final class HttpVerticle extends VerticleBase {
    */
   private void run(RoutingContext ctx, BodyReader.Body body) {
     if (ctx.request().params().contains("stream")) {
-      startJob(body).onSuccess(id -> jobs.stream(ctx.response(), id)).onFailure(err -> refuse(ctx, err, 0));
+      startJob(body).onSuccess(id -> jobs.stream(ctx, id)).onFailure(err -> refuse(ctx, err, 0));
       return;
     }
     long held = body.held();
@@ -297,7 +307,7 @@ public final class HttpVerticle extends VerticleBase {
       // Ends once: failed when the connection closed before the response was sent.
       if (ar.failed() && !replied[0]) coordinator.cancel(job.id());
     });
-    coordinator.run(job)
+    called(() -> coordinator.run(job))
         .onComplete(reply -> {
           replied[0] = true;
           released(held);
@@ -320,7 +330,7 @@ public final class HttpVerticle extends VerticleBase {
    * result; closing the socket earlier cancels the job.
    */
   private void stream(RoutingContext ctx) {
-    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE)) || !ctx.request().params().contains("stream")) {
       ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
       error(ctx, 405, "method GET is not allowed on /run but as /run?stream, a WebSocket (send Upgrade: websocket, then the job "
           + "as the first message); POST /run answers a job when it is done");
@@ -329,7 +339,8 @@ public final class HttpVerticle extends VerticleBase {
     ctx.request().toWebSocket().onSuccess(ws -> WebSocketBody.read(vertx, ws, config.http(), budget, Limits.MAX_BODY_BYTES)
         .compose(this::startJob)
         .onSuccess(id -> jobs.stream(ws, id, true))
-        .onFailure(err -> JobsApi.refuse(ws, err)));
+        .onFailure(err -> JobsApi.refuse(ws, err)))
+        .onFailure(err -> error(ctx, 400, "the WebSocket upgrade failed: " + err.getMessage()));
   }
 
   /** POST /jobs: 202 with the job's id once its record is stored; the job runs on. */
@@ -345,21 +356,27 @@ public final class HttpVerticle extends VerticleBase {
    */
   private Future<String> startJob(BodyReader.Body body) {
     long held = body.held();
-    Future<String> recorded;
+    Supplier<Future<String>> submit;
     try {
       JsonObject request = RunRequestParser.object(body.bytes());
       if (RunRequestParser.contestJob(request)) {
         ContestService.Reply invalid = contest.invalidJob(request);
         if (invalid != null) throw new BadRequest(invalid.status(), invalid.body().getString("error"));
-        take();
-        recorded = coordinator.submitContest(request, () -> released(held));
+        submit = () -> coordinator.submitContest(request, () -> released(held));
       } else {
         JobRequest job = interviewJob(request, body.bytes());
-        take();
-        recorded = coordinator.submit(job, () -> released(held)).map(job.id());
+        submit = () -> coordinator.submit(job, () -> released(held)).map(job.id());
       }
+      take();
     } catch (RuntimeException e) {
       budget.release(held);
+      return Future.failedFuture(e);
+    }
+    Future<String> recorded;
+    try {
+      recorded = submit.get();
+    } catch (RuntimeException e) { // its end will never be told: its place and bytes are given back here
+      released(held);
       return Future.failedFuture(e);
     }
     // Its place and bytes were given back when it could not be recorded.

@@ -9,7 +9,10 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +20,7 @@ import java.util.function.Consumer;
  * record, its cancellation, and its events over a WebSocket, from any node, whichever node runs it.
  */
 final class JobsApi {
+  private static final Logger LOG = Logger.getLogger(JobsApi.class.getName());
   /** A record's states in which its job will not change any more. */
   private static final Set<String> ENDED = Set.of("done", "failed", "cancelled");
   private final Vertx vertx;
@@ -89,7 +93,6 @@ final class JobsApi {
    * the job's status and result, and the job is cancelled when the socket closes before it.
    */
   void stream(ServerWebSocket ws, String id, boolean oneShot) {
-    ws.frameHandler(frame -> {}); // a client's frames mean nothing here
     new Subscriber(new Sink() {
       @Override
       public boolean closed() {
@@ -104,11 +107,12 @@ final class JobsApi {
       @Override
       public void end(String error) {
         if (error == null) ws.close((short) 1000, "done");
-        else ws.close((short) 1011, error);
+        else ws.close((short) 1011, closeReason(error));
       }
 
       @Override
       public void onClose(Runnable then) {
+        ws.frameHandler(frame -> {}); // a client's frames mean nothing here
         ws.closeHandler(v -> then.run());
       }
     }, id, oneShot).start();
@@ -119,8 +123,11 @@ final class JobsApi {
    * 200 response, as on the WebSocket /run?stream; the response ends after done, whose line carries
    * the result; a client that goes away first cancels the job.
    */
-  void stream(HttpServerResponse response, String id) {
-    response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "application/x-ndjson; charset=utf-8").setStatusCode(200);
+  void stream(RoutingContext ctx, String id) {
+    HttpServerResponse response = ctx.response();
+    if (!response.closed()) {
+      response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "application/x-ndjson; charset=utf-8").setStatusCode(200);
+    }
     new Subscriber(new Sink() {
       @Override
       public boolean closed() {
@@ -140,8 +147,8 @@ final class JobsApi {
 
       @Override
       public void onClose(Runnable then) {
-        response.closeHandler(v -> then.run());
-        response.endHandler(v -> then.run());
+        // Beside the routing context's own end handlers (the connection guard's), not in their place.
+        ctx.addEndHandler(ar -> then.run());
       }
     }, id, true).start();
   }
@@ -152,6 +159,7 @@ final class JobsApi {
    */
   static void refuse(ServerWebSocket ws, Throwable err) {
     int status = err instanceof BadRequest e ? e.status : 500;
+    if (status == 500) LOG.log(Level.SEVERE, "unexpected failure on /run?stream", err);
     String why = err instanceof BadRequest ? err.getMessage() : "internal error";
     if (ws.isClosed()) return;
     short code = (short) switch (status) {
@@ -161,11 +169,19 @@ final class JobsApi {
       default -> 1008;
     };
     ws.writeTextMessage(new JsonObject().put("type", "error").put("status", status).put("error", why).encode())
-        .onComplete(v -> ws.close(code, why.length() > 120 ? why.substring(0, 120) : why));
+        .onComplete(v -> ws.close(code, closeReason(why)));
+  }
+
+  /** A close frame's reason: at most 123 bytes of UTF-8 (RFC 6455), cut on a character. */
+  private static String closeReason(String why) {
+    String reason = why.length() > 123 ? why.substring(0, 123) : why;
+    while (reason.getBytes(StandardCharsets.UTF_8).length > 123) reason = reason.substring(0, reason.offsetByCodePoints(reason.length(), -1));
+    return reason;
   }
 
   /** Where a subscriber's events go: a WebSocket, or a streamed HTTP response. */
   private interface Sink {
+    /** The client's side is gone, or the stream has ended. */
     boolean closed();
 
     void send(JsonObject event);
@@ -173,7 +189,7 @@ final class JobsApi {
     /** After the last event; {@code error}: why the stream ends early, else null. */
     void end(String error);
 
-    /** {@code then} runs when the client's side is gone (or the stream ended). */
+    /** {@code then} runs when the client's side is gone, or the stream has ended. */
     void onClose(Runnable then);
   }
 
@@ -187,7 +203,12 @@ final class JobsApi {
     final String id;
     final boolean oneShot;
     int next = 1;
-    boolean reading, done, closed;
+    boolean reading;
+    /** This side has seen done, or ended the stream: nothing more is sent, and the job is not cancelled. */
+    boolean over;
+    boolean stopped;
+    long timer = -1;
+    MessageConsumer<JsonObject> consumer;
 
     Subscriber(Sink sink, String id, boolean oneShot) {
       this.sink = sink;
@@ -196,28 +217,35 @@ final class JobsApi {
     }
 
     void start() {
-      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(JobCoordinator.eventsAddress(id), m -> {
+      if (sink.closed()) { // the client left while the job was being recorded
+        stop();
+        return;
+      }
+      consumer = vertx.eventBus().consumer(JobCoordinator.eventsAddress(id), m -> {
         if (m.body().getInteger("seq", 0) == next) send(m.body());
         else if (m.body().getInteger("seq", 0) > next) catchUp();
       });
-      long timer = vertx.setPeriodic(CATCH_UP_MS, t -> catchUp());
-      sink.onClose(() -> {
-        if (closed) return;
-        closed = true;
-        vertx.cancelTimer(timer);
-        consumer.unregister();
-        if (oneShot && !done) coordinator.cancel(id);
-      });
+      timer = vertx.setPeriodic(CATCH_UP_MS, t -> catchUp());
+      sink.onClose(this::stop);
       consumer.completion().onComplete(v -> catchUp());
     }
 
+    /** The stream is over, whichever side ended it; a one-shot job whose client left before its end is cancelled. */
+    void stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer >= 0) vertx.cancelTimer(timer);
+      if (consumer != null) consumer.unregister();
+      if (oneShot && !over) coordinator.cancel(id);
+    }
+
     void catchUp() {
-      if (reading || sink.closed()) return;
+      if (reading || over || sink.closed()) return;
       reading = true;
       coordinator.records().events(id, next).onComplete(ar -> {
         reading = false;
         if (ar.failed()) {
-          sink.end("the job's events could not be read");
+          end("the job's events could not be read");
           return;
         }
         for (int i = 0; i < ar.result().size(); i++) send(ar.result().getJsonObject(i));
@@ -226,25 +254,31 @@ final class JobsApi {
 
     /** Sends the event if it is the next one; ends the stream after the last one. */
     void send(JsonObject event) {
-      if (event.getInteger("seq", 0) != next || sink.closed() || done) return;
+      if (event.getInteger("seq", 0) != next || over || sink.closed()) return;
       next++;
       if (!"done".equals(event.getString("type"))) {
         sink.send(event);
         return;
       }
-      done = true;
+      over = true;
       Future<JsonObject> last = !oneShot ? Future.succeededFuture(event)
           // The record is written before its done event: it holds the result POST /run gives.
           : coordinator.records().get(id).map(record -> record == null ? event : event.copy()
               .put("result", record.getJsonObject("result")));
       last.onComplete(ar -> {
-        if (ar.failed()) {
-          sink.end("the job's result could not be read");
-          return;
-        }
-        sink.send(ar.result());
-        sink.end(null);
+        if (sink.closed()) return;
+        if (ar.succeeded()) sink.send(ar.result());
+        sink.end(ar.succeeded() ? null : "the job's result could not be read");
+        stop();
       });
+    }
+
+    /** Ends the stream early, from this side (the job runs on: its record has its result). */
+    void end(String error) {
+      if (over) return;
+      over = true;
+      if (!sink.closed()) sink.end(error);
+      stop();
     }
   }
 }

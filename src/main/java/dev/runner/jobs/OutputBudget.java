@@ -5,7 +5,7 @@ package dev.runner.jobs;
  * {@link Limits#RETURNED_OUTPUT} characters, all of them together up to the total, so a 1000-test job
  * cannot make a huge response.
  */
-final class OutputBudget {
+public final class OutputBudget {
   private int left;
 
   OutputBudget(int total) {
@@ -13,12 +13,12 @@ final class OutputBudget {
   }
 
   /** A job's budget: {@link Limits#RETURNED_PER_JOB}. */
-  static OutputBudget perJob() {
+  public static OutputBudget perJob() {
     return new OutputBudget(Limits.RETURNED_PER_JOB);
   }
 
   /** The part of one stream that is returned; it is spent from the budget. */
-  String cut(String stream) {
+  public String cut(String stream) {
     int n = Math.min(stream.length(), Math.min(Limits.RETURNED_OUTPUT, left));
     left -= n;
     return stream.substring(0, n);

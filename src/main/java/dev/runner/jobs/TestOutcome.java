@@ -34,7 +34,7 @@ public record TestOutcome(String id, Verdict verdict, Integer exitCode, int sign
   }
 
   /** This outcome with its streams and checker message cut to what {@code budget} has left (in the order a run cuts them). */
-  TestOutcome within(OutputBudget budget) {
+  public TestOutcome within(OutputBudget budget) {
     String out = budget.cut(stdout == null ? "" : stdout), err = budget.cut(stderr == null ? "" : stderr);
     String message = checkerMessage == null ? null : budget.cut(checkerMessage);
     return new TestOutcome(id, verdict, exitCode, signal, wallMs, cpuMs, sysMs, memoryKb,

@@ -199,6 +199,7 @@ public final class WorkerVerticle extends VerticleBase {
       if (done[0]) return;
       done[0] = true;
       fetching.merge(pool, -1, Integer::sum);
+      schedulePublish();
     };
   }
 

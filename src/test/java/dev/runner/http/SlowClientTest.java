@@ -98,6 +98,29 @@ class SlowClientTest {
   }
 
   @Test
+  void aStreamedResponseLeavesItsConnectionUnderTheHeaderTimeout() throws Exception {
+    String body = JOB.encode();
+    Socket s = RawHttp.open(config.httpPort(), RawHttp.post(body, body.length()).replace("POST /run ", "POST /run?stream "));
+    try {
+      // The chunked NDJSON response, to its last chunk.
+      java.io.InputStream in = s.getInputStream();
+      StringBuilder streamed = new StringBuilder();
+      while (!streamed.toString().endsWith("\r\n0\r\n\r\n")) {
+        int c = in.read();
+        if (c < 0) throw new AssertionError("the server closed the connection mid-response: " + streamed);
+        streamed.append((char) c);
+      }
+      assertTrue(streamed.toString().startsWith("HTTP/1.1 200 ") && streamed.toString().contains("\"type\":\"done\""), streamed.toString());
+      long answered = System.nanoTime();
+      assertEquals("", RawHttp.readToEnd(s), "a kept-alive connection after a stream is idle like any other");
+      long idleMs = (System.nanoTime() - answered) / 1_000_000;
+      assertTrue(idleMs > 1_500 && idleMs < 10_000, "closed after " + idleMs + " ms");
+    } finally {
+      RawHttp.close(s);
+    }
+  }
+
+  @Test
   void aJobLongerThanTheTimeoutsIsNotCut() {
     JsonObject slow = JOB.copy().put("code", "import time\ntime.sleep(5)\nprint(input()[::-1])").put("timeout_seconds", 10);
     HttpResponse<Buffer> r = client.post("/run").sendJsonObject(slow).await();
