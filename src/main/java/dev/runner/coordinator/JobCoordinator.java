@@ -354,11 +354,11 @@ public final class JobCoordinator {
       int n = job.tests().size();
       int free = nodes.nodes().stream().filter(node -> !node.draining()).mapToInt(node -> node.freeFor(job.language())).sum();
       int count = Math.max(1, Math.min(n / config.cluster().chunkTests(), free));
-      if (count == 1) {
-        chunks.add(new Chunk(0, attempt == 1 ? job : new JobRequest(partId(0), job.language(), job.code(), job.entrypoint(),
-            job.tests(), job.timeoutMs(), job.memoryMb(), job.checker())));
+      if (count == 1 && attempt == 1) {
+        chunks.add(new Chunk(0, job));
         return;
       }
+      // A later attempt's parts are told apart from a stale one's by their ids, even as one chunk.
       for (int c = 0, from = 0; c < count; c++) {
         int to = from + (n - from) / (count - c);
         chunks.add(new Chunk(from, new JobRequest(partId(c), job.language(), job.code(), job.entrypoint(),
