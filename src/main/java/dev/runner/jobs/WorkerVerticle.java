@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -80,8 +82,8 @@ public final class WorkerVerticle extends VerticleBase {
   private final Map<String, SandboxPool> pools = new HashMap<>();
   private final Map<String, SandboxPool> checkerPools = new HashMap<>();
   private final Map<String, Promise<Void>> running = new HashMap<>();
-  /** Recent cancellations, by the id they name, with when they came. */
-  private final Map<String, Long> cancelledAt = new HashMap<>();
+  /** Recent cancellations, by the id they name, with when they came, oldest first. */
+  private final Map<String, Long> cancelledAt = new LinkedHashMap<>();
   /** Contest runs admitted and still fetching what they run, by pool (see {@link #fetching(SandboxPool)}). */
   private final Map<SandboxPool, Integer> fetching = new HashMap<>();
   private final RunnerMetrics metrics;
@@ -246,6 +248,7 @@ public final class WorkerVerticle extends VerticleBase {
    */
   private void cancel(String id) {
     if (id == null) return;
+    cancelledAt.remove(id); // put last again: the map stays in the order of the times
     cancelledAt.put(id, System.currentTimeMillis());
     running.forEach((running, job) -> {
       if (names(id, running)) job.tryComplete();
@@ -260,10 +263,15 @@ public final class WorkerVerticle extends VerticleBase {
   /** How long a cancellation is kept for a job that has not arrived yet. */
   static final long CANCELLATION_KEPT_MS = 60_000;
 
+  /** Whether a cancellation names the job: its own id, or the id of a job (or attempt) it is a part of. */
   private boolean cancelled(String jobId) {
     long now = System.currentTimeMillis();
-    cancelledAt.values().removeIf(at -> now - at > CANCELLATION_KEPT_MS);
-    return jobId != null && cancelledAt.keySet().stream().anyMatch(c -> names(c, jobId));
+    for (Iterator<Long> at = cancelledAt.values().iterator(); at.hasNext() && now - at.next() > CANCELLATION_KEPT_MS; ) at.remove();
+    if (jobId == null) return false;
+    for (int hash = jobId.indexOf('#'); hash >= 0; hash = jobId.indexOf('#', hash + 1)) {
+      if (cancelledAt.containsKey(jobId.substring(0, hash))) return true;
+    }
+    return cancelledAt.containsKey(jobId);
   }
 
   /**
